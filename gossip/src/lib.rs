@@ -1,0 +1,1 @@
+//! The mesh: SWIM membership over QUIC.

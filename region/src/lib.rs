@@ -1,0 +1,2 @@
+//! One region's control plane.
+pub mod structs;

@@ -1,0 +1,1 @@
+//! Nomad's data model, one file per entity, in the API's JSON shape.

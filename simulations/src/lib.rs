@@ -1,0 +1,1 @@
+//! Deterministic simulations and scale benchmarks.

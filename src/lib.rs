@@ -1,0 +1,1 @@
+//! The `nomad` agent and CLI: everything that wires the mesh and the region together.
