@@ -1,1 +1,2 @@
+//! Entry point (temporarily inert while the CLI is wired).
 fn main() {}

@@ -1,0 +1,152 @@
+//! The tables themselves: persistent maps (cloning them is O(1), so a snapshot is a
+//! clone), the secondary indexes kept beside them, and per-table Raft indexes.
+//!
+//! Values are `Arc`s: a read hands out a pointer, never a deep copy. Only the apply
+//! functions (`super::apply`) mutate a `Tables`, through the helpers below that keep
+//! the secondary indexes in step with the primary maps.
+
+use std::sync::Arc;
+
+use imbl::{OrdMap, OrdSet, Vector};
+use serde::{Deserialize, Serialize};
+
+use crate::structs::{Allocation, Deployment, Evaluation, Job, JobSummary, Node};
+
+/// `(namespace, job id)`.
+pub(crate) type JobKey = (String, String);
+
+/// A table, for [`super::StateSnapshot::index`] (Nomad's table names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Table {
+    /// `jobs`.
+    Jobs,
+    /// `job_version`.
+    JobVersions,
+    /// `job_summary`.
+    JobSummaries,
+    /// `nodes`.
+    Nodes,
+    /// `allocs`.
+    Allocs,
+    /// `evals`.
+    Evals,
+    /// `deployment`.
+    Deployments,
+}
+
+impl Table {
+    /// Nomad's name of the table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Jobs => "jobs",
+            Table::JobVersions => "job_version",
+            Table::JobSummaries => "job_summary",
+            Table::Nodes => "nodes",
+            Table::Allocs => "allocs",
+            Table::Evals => "evals",
+            Table::Deployments => "deployment",
+        }
+    }
+}
+
+/// Every table of the store.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tables {
+    pub jobs: OrdMap<JobKey, Arc<Job>>,
+    /// Newest first, at most `JOB_TRACKED_VERSIONS`.
+    pub job_versions: OrdMap<JobKey, Vector<Arc<Job>>>,
+    pub job_summaries: OrdMap<JobKey, Arc<JobSummary>>,
+    pub nodes: OrdMap<String, Arc<Node>>,
+    pub allocs: OrdMap<String, Arc<Allocation>>,
+    pub allocs_by_job: OrdMap<JobKey, OrdSet<String>>,
+    pub allocs_by_node: OrdMap<String, OrdSet<String>>,
+    pub evals: OrdMap<String, Arc<Evaluation>>,
+    pub evals_by_job: OrdMap<JobKey, OrdSet<String>>,
+    pub deployments: OrdMap<String, Arc<Deployment>>,
+    pub deployments_by_job: OrdMap<JobKey, OrdSet<String>>,
+    pub indexes: OrdMap<Table, u64>,
+    pub latest_index: u64,
+}
+
+pub(crate) fn job_key(namespace: &str, id: &str) -> JobKey {
+    (namespace.to_string(), id.to_string())
+}
+
+impl Tables {
+    /// Records that `table` changed at `index`.
+    pub fn touch(&mut self, table: Table, index: u64) {
+        self.indexes.insert(table, index);
+    }
+
+    /// Inserts or replaces an allocation, keeping the by-job and by-node indexes.
+    pub fn put_alloc(&mut self, alloc: Arc<Allocation>) {
+        if let Some(old) = self.allocs.get(&alloc.id).cloned()
+            && old.node_id != alloc.node_id
+        {
+            remove_from(&mut self.allocs_by_node, &old.node_id, &old.id);
+        }
+        add_to(
+            &mut self.allocs_by_job,
+            job_key(&alloc.namespace, &alloc.job_id),
+            &alloc.id,
+        );
+        add_to(&mut self.allocs_by_node, alloc.node_id.clone(), &alloc.id);
+        self.allocs.insert(alloc.id.clone(), alloc);
+    }
+
+    /// Inserts or replaces an evaluation, keeping the by-job index.
+    pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
+        add_to(
+            &mut self.evals_by_job,
+            job_key(&eval.namespace, &eval.job_id),
+            &eval.id,
+        );
+        self.evals.insert(eval.id.clone(), eval);
+    }
+
+    /// Inserts or replaces a deployment, keeping the by-job index.
+    pub fn put_deployment(&mut self, d: Arc<Deployment>) {
+        add_to(
+            &mut self.deployments_by_job,
+            job_key(&d.namespace, &d.job_id),
+            &d.id,
+        );
+        self.deployments.insert(d.id.clone(), d);
+    }
+
+    /// Allocations of a job (terminal included).
+    pub fn job_allocs(&self, key: &JobKey) -> Vec<Arc<Allocation>> {
+        self.allocs_by_job
+            .get(key)
+            .map(|ids| ids.iter().filter_map(|id| self.allocs.get(id).cloned()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Evaluations of a job (terminal included).
+    pub fn job_evals(&self, key: &JobKey) -> Vec<Arc<Evaluation>> {
+        self.evals_by_job
+            .get(key)
+            .map(|ids| ids.iter().filter_map(|id| self.evals.get(id).cloned()).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn add_to<K: Ord + Clone>(index: &mut OrdMap<K, OrdSet<String>>, key: K, id: &str) {
+    let mut set = index.get(&key).cloned().unwrap_or_default();
+    if !set.contains(id) {
+        set.insert(id.to_string());
+        index.insert(key, set);
+    }
+}
+
+fn remove_from(index: &mut OrdMap<String, OrdSet<String>>, key: &str, id: &str) {
+    if let Some(set) = index.get(key).cloned() {
+        let mut set = set;
+        set.remove(id);
+        if set.is_empty() {
+            index.remove(key);
+        } else {
+            index.insert(key.to_string(), set);
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! The `raw_exec` driver: runs `config.command` with `config.args` as a plain child
+//! process of the agent, in its own process group (so signals and the final kill
+//! reach its children too), stdout/stderr piped into the rotating log files.
+//! Disabled unless enabled in the agent config (or `-dev`), like Nomad's.
+
+use std::collections::BTreeMap;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use nomad_region::structs::DriverInfo;
+use tokio::process::Command;
+use tokio::sync::watch;
+
+use super::{BoxFuture, Driver, ExitResult, TaskHandle, TaskSpec, now_rfc3339, signal};
+use crate::client::error::{ClientError, Result};
+use crate::client::stats::{CpuTracker, TaskResourceUsage, sample_process_group};
+
+/// How long to let the log pumps drain after the process exits.
+const LOG_DRAIN: Duration = Duration::from_millis(250);
+
+/// The `raw_exec` driver.
+#[derive(Debug, Clone)]
+pub struct RawExecDriver {
+    enabled: bool,
+}
+
+impl RawExecDriver {
+    /// A driver that runs tasks only when `enabled`.
+    pub fn new(enabled: bool) -> Self {
+        Self { enabled }
+    }
+}
+
+impl Driver for RawExecDriver {
+    fn name(&self) -> &'static str {
+        "raw_exec"
+    }
+
+    fn fingerprint(&self) -> DriverInfo {
+        let mut attributes = BTreeMap::new();
+        if self.enabled {
+            attributes.insert("driver.raw_exec".to_string(), "true".to_string());
+        }
+        DriverInfo {
+            attributes,
+            detected: self.enabled,
+            healthy: self.enabled,
+            health_description: if self.enabled { "Healthy" } else { "disabled" }.to_string(),
+            update_time: Some(now_rfc3339()),
+        }
+    }
+
+    fn start(&self, spec: TaskSpec) -> BoxFuture<'_, Result<Box<dyn TaskHandle>>> {
+        Box::pin(async move {
+            if !self.enabled {
+                return Err(ClientError::DriverUnavailable("raw_exec".into()));
+            }
+            let handle = spawn(spec)?;
+            Ok(Box::new(handle) as Box<dyn TaskHandle>)
+        })
+    }
+}
+
+/// `command` and `args` from the task's `config {}`.
+fn command_line(config: &BTreeMap<String, serde_json::Value>) -> Result<(String, Vec<String>)> {
+    let command = match config.get("command") {
+        Some(serde_json::Value::String(c)) if !c.is_empty() => c.clone(),
+        _ => return Err(ClientError::TaskConfig("missing required field \"command\"".into())),
+    };
+    let args = match config.get("args") {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::Array(a)) => a
+            .iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        Some(_) => return Err(ClientError::TaskConfig("\"args\" must be a list of strings".into())),
+    };
+    Ok((command, args))
+}
+
+fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
+    let (command, args) = command_line(&spec.config)?;
+    // A relative path with a slash is relative to the task directory (Nomad's rule);
+    // a bare name is looked up on PATH.
+    let program = if command.contains('/') && !command.starts_with('/') {
+        spec.task_dir.join(&command).to_string_lossy().into_owned()
+    } else {
+        command.clone()
+    };
+    let mut cmd = Command::new(&program);
+    cmd.args(&args)
+        .envs(&spec.env)
+        .current_dir(&spec.task_dir)
+        .stdin(Stdio::null())
+        .stdout(if spec.stdout.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stderr(if spec.stderr.is_some() { Stdio::piped() } else { Stdio::null() })
+        .process_group(0)
+        .kill_on_drop(false);
+    let mut child = cmd.spawn().map_err(|e| ClientError::DriverStart {
+        message: format!("failed to launch command with executor: {command}: {e}"),
+        recoverable: e.kind() != std::io::ErrorKind::NotFound
+            && e.kind() != std::io::ErrorKind::PermissionDenied,
+    })?;
+    let pid = child.id().unwrap_or(0);
+    let mut pumps = Vec::new();
+    if let (Some(out), Some(rot)) = (child.stdout.take(), spec.stdout.take()) {
+        pumps.push(tokio::spawn(rot.pump(out)));
+    }
+    if let (Some(err), Some(rot)) = (child.stderr.take(), spec.stderr.take()) {
+        pumps.push(tokio::spawn(rot.pump(err)));
+    }
+    let (tx, rx) = watch::channel(None);
+    // The waiter owns the child; it ends when the process does, which `stop` forces.
+    tokio::spawn(async move {
+        let result = match child.wait().await {
+            Ok(status) => ExitResult {
+                exit_code: status.code().unwrap_or(0),
+                signal: status.signal().unwrap_or(0),
+                ..Default::default()
+            },
+            Err(e) => ExitResult { exit_code: -1, err: Some(e.to_string()), ..Default::default() },
+        };
+        for p in pumps {
+            // Background children may hold the pipes open: don't wait for them forever.
+            let _ = tokio::time::timeout(LOG_DRAIN, p).await;
+        }
+        let _ = tx.send(Some(result));
+    });
+    Ok(RawExecHandle { pid, exit: rx, cpu: Mutex::new(CpuTracker::default()), mhz: spec.mhz_per_core })
+}
+
+/// A running raw_exec task.
+struct RawExecHandle {
+    pid: u32,
+    exit: watch::Receiver<Option<ExitResult>>,
+    cpu: Mutex<CpuTracker>,
+    mhz: f64,
+}
+
+impl RawExecHandle {
+    fn exited(&self) -> bool {
+        self.exit.borrow().is_some()
+    }
+
+    fn kill_group(&self, sig: i32) {
+        if self.pid == 0 {
+            return;
+        }
+        // SAFETY: kill has no memory preconditions; a negative pid targets the
+        // task's own process group, created with process_group(0) at spawn.
+        unsafe {
+            libc::kill(-(self.pid as i32), sig);
+        }
+    }
+
+    async fn wait_exit(&self) -> ExitResult {
+        let mut rx = self.exit.clone();
+        match rx.wait_for(|r| r.is_some()).await {
+            Ok(r) => r.clone().unwrap_or_default(),
+            Err(_) => ExitResult { exit_code: -1, err: Some("task waiter vanished".into()), ..Default::default() },
+        }
+    }
+}
+
+impl TaskHandle for RawExecHandle {
+    fn pid(&self) -> Option<u32> {
+        Some(self.pid)
+    }
+
+    fn wait(&self) -> BoxFuture<'_, ExitResult> {
+        Box::pin(self.wait_exit())
+    }
+
+    fn signal(&self, name: &str) -> Result<()> {
+        let sig = signal::parse(name)?;
+        if self.exited() {
+            return Err(ClientError::TaskNotRunning);
+        }
+        self.kill_group(sig);
+        Ok(())
+    }
+
+    fn stop(&self, name: &str, timeout: Duration) -> BoxFuture<'_, ExitResult> {
+        let sig = signal::parse(name).unwrap_or(libc::SIGINT);
+        Box::pin(async move {
+            if !self.exited() {
+                self.kill_group(sig);
+                if tokio::time::timeout(timeout, self.wait_exit()).await.is_err() {
+                    self.kill_group(libc::SIGKILL);
+                }
+            }
+            let result = self.wait_exit().await;
+            // Whatever is left of the group goes too, as Nomad's executor does.
+            self.kill_group(libc::SIGKILL);
+            result
+        })
+    }
+
+    fn stats(&self) -> TaskResourceUsage {
+        let sample = sample_process_group(self.pid as i32);
+        let now = Instant::now();
+        let usage = match self.cpu.lock() {
+            Ok(mut t) => t.usage(now, sample, self.mhz),
+            Err(p) => p.into_inner().usage(now, sample, self.mhz),
+        };
+        TaskResourceUsage { resource_usage: usage, timestamp: super::super::now_nanos(), pids: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::logs::{LogRotator, log_path};
+
+    fn spec(dir: &std::path::Path, script: &str) -> TaskSpec {
+        let mut config = BTreeMap::new();
+        config.insert("command".into(), serde_json::json!("/bin/sh"));
+        config.insert("args".into(), serde_json::json!(["-c", script]));
+        TaskSpec {
+            alloc_id: "a1".into(),
+            task_name: "t".into(),
+            config,
+            env: BTreeMap::from([("GREETING".to_string(), "hi".to_string())]),
+            task_dir: dir.to_path_buf(),
+            stdout: Some(LogRotator::with_limits(dir, "t", "stdout", 2, 1 << 20).unwrap()),
+            stderr: Some(LogRotator::with_limits(dir, "t", "stderr", 2, 1 << 20).unwrap()),
+            user: String::new(),
+            mhz_per_core: 1000.0,
+        }
+    }
+
+    #[tokio::test]
+    async fn runs_command_with_env_and_logs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = RawExecDriver::new(true);
+        let h = d.start(spec(tmp.path(), "echo $GREETING; echo oops >&2; exit 3")).await.unwrap();
+        let r = h.wait().await;
+        assert_eq!(r.exit_code, 3);
+        assert!(!r.successful());
+        let out = std::fs::read_to_string(log_path(tmp.path(), "t", "stdout", 0)).unwrap();
+        let err = std::fs::read_to_string(log_path(tmp.path(), "t", "stderr", 0)).unwrap();
+        assert_eq!((out.as_str(), err.as_str()), ("hi\n", "oops\n"));
+    }
+
+    #[tokio::test]
+    async fn stop_sends_signal_then_kills() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = RawExecDriver::new(true);
+        // Ignores SIGINT, so only the forced kill ends it.
+        let h = d.start(spec(tmp.path(), "trap '' INT; while true; do sleep 0.05; done")).await.unwrap();
+        let r = h.stop("SIGINT", Duration::from_millis(200)).await;
+        assert_eq!(r.signal, libc::SIGKILL);
+        // A task that honours the signal exits with it.
+        let h = d.start(spec(tmp.path(), "exec sleep 30")).await.unwrap();
+        let r = h.stop("SIGTERM", Duration::from_secs(5)).await;
+        assert_eq!(r.signal, libc::SIGTERM);
+        assert!(h.signal("SIGHUP").is_err());
+    }
+
+    #[tokio::test]
+    async fn disabled_or_misconfigured() {
+        let tmp = tempfile::tempdir().unwrap();
+        let off = RawExecDriver::new(false);
+        assert!(!off.fingerprint().detected);
+        assert_eq!(off.fingerprint().health_description, "disabled");
+        assert!(matches!(off.start(spec(tmp.path(), "true")).await, Err(ClientError::DriverUnavailable(_))));
+        let on = RawExecDriver::new(true);
+        assert_eq!(on.fingerprint().attributes.get("driver.raw_exec").map(String::as_str), Some("true"));
+        let mut s = spec(tmp.path(), "true");
+        s.config.remove("command");
+        assert!(matches!(on.start(s).await, Err(ClientError::TaskConfig(_))));
+        let mut s = spec(tmp.path(), "true");
+        s.config.insert("command".into(), serde_json::json!("/no/such/binary"));
+        match on.start(s).await {
+            Err(ClientError::DriverStart { recoverable, .. }) => assert!(!recoverable),
+            other => panic!("expected a start error, got {:?}", other.map(|h| h.pid())),
+        }
+    }
+
+    #[tokio::test]
+    async fn stats_see_the_process() {
+        let tmp = tempfile::tempdir().unwrap();
+        let h = RawExecDriver::new(true).start(spec(tmp.path(), "exec sleep 30")).await.unwrap();
+        // The process is spawned synchronously, so it is already in /proc.
+        let s = h.stats();
+        assert!(s.resource_usage.memory_stats.rss > 0);
+        h.stop("SIGKILL", Duration::from_secs(1)).await;
+    }
+}

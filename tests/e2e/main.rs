@@ -1,0 +1,15 @@
+//! The root package's end-to-end test binary: tests that run the built `nomad`
+//! binary as a user would and check what it prints.
+//!
+//! * `jobspec_corpus` runs every job file under `tests/jobspecs/` through
+//!   `nomad job run -output` and `nomad job validate`: valid files against their
+//!   golden JSON (regenerate with `UPDATE_GOLDEN=1`), invalid files against the
+//!   error position and wording in their `.expect` sidecar.
+//! * `jobspec_coverage` checks the corpus itself: that it is big enough, that it
+//!   exercises every part of the job specification we promise to support, and
+//!   that its sidecar files are consistent.
+//! * `support` holds the shared plumbing (running the binary, listing files).
+
+mod jobspec_corpus;
+mod jobspec_coverage;
+mod support;

@@ -1,0 +1,3 @@
+environment = "staging"
+instances   = 2
+memory_mb   = 512
