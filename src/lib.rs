@@ -1,5 +1,9 @@
 //! The `nomad` agent and CLI: everything that wires the mesh and the region together.
 
+pub mod agent;
+pub mod api;
 pub mod api_client;
-// pub mod cli; (wired back once jobspec and agent land)
+pub mod cli;
+pub mod client;
 pub mod config;
+pub mod jobspec;

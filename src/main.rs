@@ -1,2 +1,5 @@
-//! Entry point (temporarily inert while the CLI is wired).
-fn main() {}
+//! Entry point: hand the arguments to the CLI and exit with its code. Nothing else.
+
+fn main() -> std::process::ExitCode {
+    nomad::cli::run(std::env::args_os())
+}

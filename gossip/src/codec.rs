@@ -71,6 +71,35 @@ fn decode_from<T: DeserializeOwned>(mut buf: impl Buf) -> Result<T, CodecError> 
     Ok(value)
 }
 
+/// Bytes that encode as a MessagePack `bin` (not an array of integers).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Blob(pub Vec<u8>);
+
+impl Serialize for Blob {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Blob {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Blob;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Blob, E> {
+                Ok(Blob(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Blob, E> {
+                Ok(Blob(v))
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
 /// The `foca::Codec` for SWIM messages.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RmpCodec;
@@ -78,7 +107,11 @@ pub struct RmpCodec;
 impl foca::Codec<Identity> for RmpCodec {
     type Error = CodecError;
 
-    fn encode_header(&mut self, header: &Header<Identity>, buf: impl BufMut) -> Result<(), CodecError> {
+    fn encode_header(
+        &mut self,
+        header: &Header<Identity>,
+        buf: impl BufMut,
+    ) -> Result<(), CodecError> {
         encode_into(header, buf)
     }
 
@@ -86,7 +119,11 @@ impl foca::Codec<Identity> for RmpCodec {
         decode_from(buf)
     }
 
-    fn encode_member(&mut self, member: &Member<Identity>, buf: impl BufMut) -> Result<(), CodecError> {
+    fn encode_member(
+        &mut self,
+        member: &Member<Identity>,
+        buf: impl BufMut,
+    ) -> Result<(), CodecError> {
         encode_into(member, buf)
     }
 
@@ -146,9 +183,19 @@ mod tests {
     }
 
     #[test]
+    fn blob_is_a_msgpack_bin() {
+        let bytes = encode(&Blob(vec![1, 2, 3])).unwrap();
+        assert_eq!(bytes, [0xc4, 3, 1, 2, 3]);
+        assert_eq!(decode_exact::<Blob>(&bytes).unwrap(), Blob(vec![1, 2, 3]));
+    }
+
+    #[test]
     fn trailing_bytes_are_an_error() {
         let mut buf = encode(&5u32).unwrap();
         buf.push(0);
-        assert!(matches!(decode_exact::<u32>(&buf), Err(CodecError::Trailing(1))));
+        assert!(matches!(
+            decode_exact::<u32>(&buf),
+            Err(CodecError::Trailing(1))
+        ));
     }
 }

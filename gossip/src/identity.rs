@@ -131,7 +131,10 @@ mod tests {
 
     #[test]
     fn region_is_last_label() {
-        assert_eq!(Identity::new("ip-10-0-0-1.ec2.west", addr(), 1).region(), "west");
+        assert_eq!(
+            Identity::new("ip-10-0-0-1.ec2.west", addr(), 1).region(),
+            "west"
+        );
         assert_eq!(region_of("nodot"), "");
     }
 }

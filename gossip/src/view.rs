@@ -36,7 +36,9 @@ impl SharedView {
     /// Locks the view. A poisoned lock only means an earlier panic; the data
     /// is still a valid view, so keep going rather than panic again.
     pub(crate) fn lock(&self) -> MutexGuard<'_, View> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -172,6 +174,14 @@ impl View {
             .collect()
     }
 
+    /// How many members are shown alive (cheap: no cloning).
+    pub(crate) fn alive_count(&self) -> usize {
+        self.entries
+            .values()
+            .filter(|e| e.shown == Some(MemberStatus::Alive))
+            .count()
+    }
+
     pub(crate) fn member(&self, name: &str) -> Option<Member> {
         let e = self.entries.get(name)?;
         e.shown.and_then(|s| e.to_member(s))
@@ -183,7 +193,9 @@ impl View {
 
     fn entry(&mut self, name: &Arc<str>) -> &mut Entry {
         let now = self.now;
-        self.entries.entry(name.clone()).or_insert_with(|| Entry::new(now))
+        self.entries
+            .entry(name.clone())
+            .or_insert_with(|| Entry::new(now))
     }
 
     /// foca: `id` is active.
@@ -239,7 +251,8 @@ impl View {
         let entry = self.entry(&name);
         if let Some(current) = &entry.record {
             // We may re-publish our own current record (same order) to spread it.
-            let newer = record.supersedes(current) || (from_self && record.order() == current.order());
+            let newer =
+                record.supersedes(current) || (from_self && record.order() == current.order());
             if !newer {
                 return RecordOutcome::Stale;
             }

@@ -6,12 +6,16 @@
 //! [version=1][kind=0 Swim][sender record version: u64 BE][foca packet ...]
 //! [version=1][kind=1 Pull][rmp Identity of the asker]
 //! [version=1][kind=2 Push][rmp MemberRecord of the sender]
+//! [version=1][kind=3 SyncReq][rmp Identity of the asker]
+//! [version=1][kind=4 Sync][rmp (Identity of the sender, [foca Member ...])]
 //! ```
 //! `Swim` carries the sender's record version so receivers notice stale
-//! metadata and `Pull` it; `Push` is the answer.
+//! metadata and `Pull` it; `Push` is the answer. `SyncReq`/`Sync` copy the
+//! alive member list in MTU-sized chunks (on join, and now and then), so a
+//! new member does not wait to be told about everyone piecemeal.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use foca::Header;
+use foca::{Header, Member};
 
 use crate::codec::{self, CodecError};
 use crate::identity::Identity;
@@ -25,6 +29,8 @@ pub const SWIM_OVERHEAD: usize = 2 + 8;
 const KIND_SWIM: u8 = 0;
 const KIND_PULL: u8 = 1;
 const KIND_PUSH: u8 = 2;
+const KIND_SYNC_REQ: u8 = 3;
+const KIND_SYNC: u8 = 4;
 
 /// Why a datagram was rejected.
 #[derive(Debug, thiserror::Error)]
@@ -55,13 +61,23 @@ pub enum Packet<'a> {
     Push {
         record: MemberRecord,
     },
+    SyncReq {
+        sender: Identity,
+    },
+    Sync {
+        sender: Identity,
+        members: Vec<Member<Identity>>,
+    },
 }
 
 impl Packet<'_> {
     /// The member that claims to have sent this packet.
     pub fn sender(&self) -> &Identity {
         match self {
-            Packet::Swim { sender, .. } | Packet::Pull { sender } => sender,
+            Packet::Swim { sender, .. }
+            | Packet::Pull { sender }
+            | Packet::SyncReq { sender }
+            | Packet::Sync { sender, .. } => sender,
             Packet::Push { record } => &record.id,
         }
     }
@@ -94,6 +110,13 @@ pub fn decode(bytes: &[u8], max: usize) -> Result<Packet<'_>, WireError> {
         KIND_PUSH => Ok(Packet::Push {
             record: codec::decode_exact(rest)?,
         }),
+        KIND_SYNC_REQ => Ok(Packet::SyncReq {
+            sender: codec::decode_exact(rest)?,
+        }),
+        KIND_SYNC => {
+            let (sender, members) = codec::decode_exact(rest)?;
+            Ok(Packet::Sync { sender, members })
+        }
         other => Err(WireError::Kind(other)),
     }
 }
@@ -118,6 +141,44 @@ pub fn push(record: &MemberRecord) -> Result<Bytes, CodecError> {
     framed(KIND_PUSH, &codec::encode(record)?)
 }
 
+/// Asks a member for its alive member list.
+pub fn sync_request(sender: &Identity) -> Result<Bytes, CodecError> {
+    framed(KIND_SYNC_REQ, &codec::encode(sender)?)
+}
+
+/// Splits `members` into `Sync` datagrams of at most `max` bytes each.
+pub fn sync_chunks(
+    sender: &Identity,
+    members: &[Member<Identity>],
+    max: usize,
+) -> Result<Vec<Bytes>, CodecError> {
+    // Envelope + array header + sender + array length: a generous bound.
+    let fixed = 2 + 1 + codec::encode(sender)?.len() + 5;
+    let budget = max.saturating_sub(fixed);
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut size = 0;
+    for (i, member) in members.iter().enumerate() {
+        let len = codec::encode(member)?.len();
+        if size + len > budget && i > start {
+            chunks.push(framed(
+                KIND_SYNC,
+                &codec::encode(&(sender, &members[start..i]))?,
+            )?);
+            start = i;
+            size = 0;
+        }
+        size += len;
+    }
+    if start < members.len() {
+        chunks.push(framed(
+            KIND_SYNC,
+            &codec::encode(&(sender, &members[start..]))?,
+        )?);
+    }
+    Ok(chunks)
+}
+
 fn framed(kind: u8, body: &[u8]) -> Result<Bytes, CodecError> {
     let mut buf = BytesMut::with_capacity(2 + body.len());
     buf.put_u8(WIRE_VERSION);
@@ -130,6 +191,51 @@ fn framed(kind: u8, body: &[u8]) -> Result<Bytes, CodecError> {
 mod tests {
     use super::*;
     use crate::meta::{Intent, MemberMeta};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn decode_never_panics_on_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1400)) {
+            let _ = decode(&bytes, 1150);
+        }
+
+        #[test]
+        fn decode_never_panics_on_well_framed_garbage(kind in 0u8..6, tail in proptest::collection::vec(any::<u8>(), 0..1200)) {
+            let mut bytes = vec![WIRE_VERSION, kind];
+            bytes.extend(tail);
+            let _ = decode(&bytes, 1150);
+        }
+
+        #[test]
+        fn truncated_packets_are_rejected(cut in 0usize..400) {
+            let full = push(&record()).unwrap();
+            let cut = cut % full.len();
+            prop_assert!(decode(&full[..cut], 1150).is_err());
+        }
+
+        #[test]
+        fn bit_flipped_packets_never_panic(flip in 0usize..400, bit in 0u8..8) {
+            let mut bytes = push(&record()).unwrap().to_vec();
+            let len = bytes.len();
+            bytes[flip % len] ^= 1 << bit;
+            let _ = decode(&bytes, 1150);
+        }
+    }
+
+    fn record() -> MemberRecord {
+        MemberRecord {
+            id: id(),
+            version: 4,
+            intent: Intent::Leave,
+            meta: MemberMeta::new(
+                "s1",
+                "global",
+                "dc1",
+                "127.0.0.1:4647".parse().unwrap(),
+                "127.0.0.1:4646".parse().unwrap(),
+            ),
+        }
+    }
 
     fn id() -> Identity {
         Identity::new("s1.global", "127.0.0.1:4648".parse().unwrap(), 3)
@@ -159,11 +265,50 @@ mod tests {
     }
 
     #[test]
+    fn sync_chunks_fit_the_limit_and_round_trip() {
+        let members: Vec<Member<Identity>> = (0..100u16)
+            .map(|i| {
+                let addr =
+                    std::net::SocketAddr::from(([10, 0, (i / 250) as u8, (i % 250) as u8], 4648));
+                Member::new(
+                    Identity::new(
+                        format!("server-{i}.global"),
+                        addr,
+                        1_700_000_000_000 + u64::from(i),
+                    ),
+                    i,
+                    foca::State::Alive,
+                )
+            })
+            .collect();
+        let chunks = sync_chunks(&id(), &members, 1150).unwrap();
+        assert!(chunks.len() > 1);
+        let mut back = Vec::new();
+        for c in &chunks {
+            assert!(c.len() <= 1150, "chunk of {} bytes", c.len());
+            match decode(c, 1150).unwrap() {
+                Packet::Sync { sender, members } => {
+                    assert_eq!(sender, id());
+                    back.extend(members);
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(back, members);
+    }
+
+    #[test]
     fn rejects_junk_headers() {
         assert!(matches!(decode(&[], 1150), Err(WireError::TooShort)));
         assert!(matches!(decode(&[9, 0], 1150), Err(WireError::Version(9))));
         assert!(matches!(decode(&[1, 7], 1150), Err(WireError::Kind(7))));
-        assert!(matches!(decode(&[1, 0, 1, 2], 1150), Err(WireError::TooShort)));
-        assert!(matches!(decode(&[1; 2000], 1150), Err(WireError::TooLarge(2000))));
+        assert!(matches!(
+            decode(&[1, 0, 1, 2], 1150),
+            Err(WireError::TooShort)
+        ));
+        assert!(matches!(
+            decode(&[1; 2000], 1150),
+            Err(WireError::TooLarge(2000))
+        ));
     }
 }

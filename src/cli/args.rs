@@ -5,7 +5,7 @@
 
 use std::ffi::OsString;
 
-use clap::Command;
+use clap::{ArgAction, Command};
 
 /// Rewrites single-dash long flags to double-dash ones, following the subcommand path through `root`.
 pub fn normalize(root: &Command, args: Vec<OsString>) -> Vec<OsString> {
@@ -38,13 +38,19 @@ pub fn normalize(root: &Command, args: Vec<OsString>) -> Vec<OsString> {
             out.push(arg);
             continue;
         }
-        if let Some(name) = single_dash_long(&text)
+        let long = if let Some(name) = single_dash_long(&text)
             && path.iter().any(|c| has_long(c, name))
         {
-            out.push(OsString::from(format!("-{text}")));
-            continue;
+            format!("-{text}")
+        } else {
+            text
+        };
+        match switch_with_value(&path, &long) {
+            // Go's flag package takes `-detach=true`; clap's switches take no value.
+            Some(true) => out.push(OsString::from(long.split('=').next().unwrap_or(&long))),
+            Some(false) => {}
+            None => out.push(OsString::from(long)),
         }
-        out.push(arg);
     }
     out
 }
@@ -60,6 +66,21 @@ fn single_dash_long(text: &str) -> Option<&str> {
     (name.len() >= 2 && starts_alpha).then_some(name)
 }
 
+/// For `--name=true|false` where `name` is a switch (a flag without a value): whether it is set.
+fn switch_with_value(path: &[&Command], text: &str) -> Option<bool> {
+    let (name, value) = text.strip_prefix("--")?.split_once('=')?;
+    let value = match value {
+        "true" | "1" => true,
+        "false" | "0" => false,
+        _ => return None,
+    };
+    let is_switch = path.iter().any(|c| {
+        c.get_arguments()
+            .any(|a| a.get_long() == Some(name) && matches!(a.get_action(), ArgAction::SetTrue))
+    });
+    is_switch.then_some(value)
+}
+
 fn has_long(cmd: &Command, name: &str) -> bool {
     cmd.get_arguments().any(|a| {
         a.get_long() == Some(name)
@@ -71,7 +92,7 @@ fn has_long(cmd: &Command, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::{Arg, ArgAction};
+    use clap::Arg;
 
     fn cmd() -> Command {
         Command::new("nomad")
@@ -115,6 +136,15 @@ mod tests {
                 "f"
             ]
         );
+    }
+
+    #[test]
+    fn switches_take_go_style_values() {
+        assert_eq!(
+            norm(&["nomad", "job", "run", "-detach=true", "f"]),
+            ["nomad", "job", "run", "--detach", "f"]
+        );
+        assert_eq!(norm(&["nomad", "job", "run", "-detach=false", "f"]), ["nomad", "job", "run", "f"]);
     }
 
     #[test]

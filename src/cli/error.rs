@@ -30,7 +30,12 @@ impl CliError {
     /// Prints every line of the error to stderr with Nomad's `Error: ` prefix.
     pub fn print(&self) {
         for line in self.to_string().lines() {
-            eprintln!("Error: {line}");
+            // Messages worded as Nomad's ("Error submitting job: ...") carry their own prefix.
+            if line.starts_with("Error") {
+                eprintln!("{line}");
+            } else {
+                eprintln!("Error: {line}");
+            }
         }
     }
 }

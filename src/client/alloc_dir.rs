@@ -25,7 +25,9 @@ pub struct AllocDir {
 impl AllocDir {
     /// The directory of `alloc_id` under `alloc_root` (not created yet).
     pub fn new(alloc_root: &Path, alloc_id: &str) -> Self {
-        Self { root: alloc_root.join(alloc_id) }
+        Self {
+            root: alloc_root.join(alloc_id),
+        }
     }
 
     /// `<alloc_root>/<alloc_id>`.
@@ -66,7 +68,9 @@ impl AllocDir {
     /// Removes everything (allocation garbage-collected).
     pub fn destroy(&self) -> Result<()> {
         match std::fs::remove_dir_all(&self.root) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ClientError::io("remove", &self.root, e)),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(ClientError::io("remove", &self.root, e))
+            }
             _ => Ok(()),
         }
     }
@@ -88,7 +92,10 @@ mod tests {
         let t = d.build_task("web").unwrap();
         assert!(d.log_dir().is_dir());
         assert!(t.join("local").is_dir());
-        let mode = std::fs::metadata(t.join("secrets")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(t.join("secrets"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o700);
         d.destroy().unwrap();
         assert!(!d.root().exists());

@@ -94,7 +94,10 @@ impl ClientConfig {
 
     /// `-dev` defaults: `raw_exec` on, loopback network.
     pub fn dev(data_dir: impl Into<PathBuf>) -> Self {
-        Self { raw_exec_enabled: true, ..Self::new(data_dir) }
+        Self {
+            raw_exec_enabled: true,
+            ..Self::new(data_dir)
+        }
     }
 
     /// Where allocation directories live.

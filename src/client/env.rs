@@ -19,7 +19,15 @@ pub struct TaskEnv {
 /// Replaces characters not valid in an env var name with `_` (Nomad does the same
 /// for meta keys and port labels).
 pub fn clean_env_key(key: &str) -> String {
-    key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// A port of the allocation as tasks see it.
@@ -44,15 +52,37 @@ pub fn alloc_ports(alloc: &Allocation, task: &str, default_ip: &str) -> Vec<Task
             out.push(p);
         }
     };
-    let Some(res) = alloc.allocated_resources.as_ref() else { return out };
-    let ip_or = |ip: &str| if ip.is_empty() { default_ip.to_string() } else { ip.to_string() };
+    let Some(res) = alloc.allocated_resources.as_ref() else {
+        return out;
+    };
+    let ip_or = |ip: &str| {
+        if ip.is_empty() {
+            default_ip.to_string()
+        } else {
+            ip.to_string()
+        }
+    };
     for m in &res.shared.ports {
-        push(TaskPort { label: m.label.clone(), ip: ip_or(&m.host_ip), value: m.value, to: m.to });
+        push(TaskPort {
+            label: m.label.clone(),
+            ip: ip_or(&m.host_ip),
+            value: m.value,
+            to: m.to,
+        });
     }
-    let task_nets = res.tasks.get(task).map(|t| t.networks.as_slice()).unwrap_or_default();
+    let task_nets = res
+        .tasks
+        .get(task)
+        .map(|t| t.networks.as_slice())
+        .unwrap_or_default();
     for net in res.shared.networks.iter().chain(task_nets) {
         for p in net.ports() {
-            push(TaskPort { label: p.label.clone(), ip: ip_or(&net.ip), value: p.value, to: p.to });
+            push(TaskPort {
+                label: p.label.clone(),
+                ip: ip_or(&net.ip),
+                value: p.value,
+                to: p.to,
+            });
         }
     }
     out
@@ -66,8 +96,14 @@ pub fn build(node: &Node, alloc: &Allocation, task: &Task, alloc_dir: &Path) -> 
     };
     let dir = |p: &Path| p.to_string_lossy().into_owned();
     set("NOMAD_ALLOC_DIR", dir(&alloc_dir.join("alloc")));
-    set("NOMAD_TASK_DIR", dir(&alloc_dir.join(&task.name).join("local")));
-    set("NOMAD_SECRETS_DIR", dir(&alloc_dir.join(&task.name).join("secrets")));
+    set(
+        "NOMAD_TASK_DIR",
+        dir(&alloc_dir.join(&task.name).join("local")),
+    );
+    set(
+        "NOMAD_SECRETS_DIR",
+        dir(&alloc_dir.join(&task.name).join("secrets")),
+    );
     set("NOMAD_ALLOC_ID", alloc.id.clone());
     set("NOMAD_SHORT_ALLOC_ID", alloc.id.chars().take(8).collect());
     set("NOMAD_ALLOC_NAME", alloc.name.clone());
@@ -77,18 +113,43 @@ pub fn build(node: &Node, alloc: &Allocation, task: &Task, alloc_dir: &Path) -> 
     set("NOMAD_TASK_NAME", task.name.clone());
     set("NOMAD_GROUP_NAME", alloc.task_group.clone());
     set("NOMAD_DC", node.datacenter.clone());
-    set("NOMAD_REGION", node.attributes.get("nomad.region").cloned().unwrap_or_default());
+    set(
+        "NOMAD_REGION",
+        node.attributes
+            .get("nomad.region")
+            .cloned()
+            .unwrap_or_default(),
+    );
     set("NOMAD_NAMESPACE", alloc.namespace.clone());
     let job = alloc.job.as_deref();
-    set("NOMAD_JOB_ID", job.map_or_else(|| alloc.job_id.clone(), |j| j.id.clone()));
-    set("NOMAD_JOB_NAME", job.map_or_else(|| alloc.job_id.clone(), |j| if j.name.is_empty() { j.id.clone() } else { j.name.clone() }));
+    set(
+        "NOMAD_JOB_ID",
+        job.map_or_else(|| alloc.job_id.clone(), |j| j.id.clone()),
+    );
+    set(
+        "NOMAD_JOB_NAME",
+        job.map_or_else(
+            || alloc.job_id.clone(),
+            |j| {
+                if j.name.is_empty() {
+                    j.id.clone()
+                } else {
+                    j.name.clone()
+                }
+            },
+        ),
+    );
     if let Some(parent) = job.map(|j| &j.parent_id).filter(|p| !p.is_empty()) {
         set("NOMAD_JOB_PARENT_ID", parent.clone());
     }
     if let Some(region) = job.map(|j| &j.region).filter(|r| !r.is_empty()) {
         set("NOMAD_REGION", region.clone());
     }
-    if let Some(r) = alloc.allocated_resources.as_ref().and_then(|r| r.tasks.get(&task.name)) {
+    if let Some(r) = alloc
+        .allocated_resources
+        .as_ref()
+        .and_then(|r| r.tasks.get(&task.name))
+    {
         set("NOMAD_CPU_LIMIT", r.cpu.cpu_shares.to_string());
         set("NOMAD_MEMORY_LIMIT", r.memory.memory_mb.to_string());
         if r.memory.memory_max_mb > 0 {
@@ -114,17 +175,26 @@ pub fn build(node: &Node, alloc: &Allocation, task: &Task, alloc_dir: &Path) -> 
     for (k, v) in &meta {
         let key = clean_env_key(k);
         set(&format!("NOMAD_META_{key}"), v.clone());
-        set(&format!("NOMAD_META_{}", key.to_ascii_uppercase()), v.clone());
+        set(
+            &format!("NOMAD_META_{}", key.to_ascii_uppercase()),
+            v.clone(),
+        );
     }
     for p in alloc_ports(alloc, &task.name, &node_ip(node)) {
         let label = clean_env_key(&p.label);
         let task_port = if p.to > 0 { p.to } else { p.value };
         set(&format!("NOMAD_IP_{label}"), p.ip.clone());
         set(&format!("NOMAD_PORT_{label}"), task_port.to_string());
-        set(&format!("NOMAD_ADDR_{label}"), format!("{}:{task_port}", p.ip));
+        set(
+            &format!("NOMAD_ADDR_{label}"),
+            format!("{}:{task_port}", p.ip),
+        );
         set(&format!("NOMAD_HOST_IP_{label}"), p.ip.clone());
         set(&format!("NOMAD_HOST_PORT_{label}"), p.value.to_string());
-        set(&format!("NOMAD_HOST_ADDR_{label}"), format!("{}:{}", p.ip, p.value));
+        set(
+            &format!("NOMAD_HOST_ADDR_{label}"),
+            format!("{}:{}", p.ip, p.value),
+        );
         set(&format!("NOMAD_ALLOC_PORT_{label}"), task_port.to_string());
     }
 
@@ -161,7 +231,13 @@ pub fn node_vars(node: &Node) -> BTreeMap<String, String> {
     vars.insert("node.datacenter".into(), node.datacenter.clone());
     vars.insert("node.class".into(), node.node_class.clone());
     vars.insert("node.pool".into(), node.node_pool.clone());
-    vars.insert("node.region".into(), node.attributes.get("nomad.region").cloned().unwrap_or_default());
+    vars.insert(
+        "node.region".into(),
+        node.attributes
+            .get("nomad.region")
+            .cloned()
+            .unwrap_or_default(),
+    );
     vars
 }
 
@@ -169,7 +245,8 @@ pub fn node_vars(node: &Node) -> BTreeMap<String, String> {
 mod tests {
     use super::*;
     use nomad_region::structs::{
-        AllocatedPortMapping, AllocatedResources, AllocatedTaskResources, Job, NetworkResource, Port, TaskGroup,
+        AllocatedPortMapping, AllocatedResources, AllocatedTaskResources, Job, NetworkResource,
+        Port, TaskGroup,
     };
 
     fn fixture() -> (Node, Allocation, Task) {
@@ -189,7 +266,10 @@ mod tests {
             meta: BTreeMap::from([("tier".to_string(), "front".to_string())]),
             env: BTreeMap::from([
                 ("LISTEN".to_string(), "${NOMAD_ADDR_http}".to_string()),
-                ("WHERE".to_string(), "${attr.kernel.name}/${meta.rack}/${node.unique.id}".to_string()),
+                (
+                    "WHERE".to_string(),
+                    "${attr.kernel.name}/${meta.rack}/${node.unique.id}".to_string(),
+                ),
             ]),
             ..Default::default()
         };
@@ -198,7 +278,10 @@ mod tests {
             name: "example".into(),
             region: "global".into(),
             meta: BTreeMap::from([("owner".to_string(), "ops".to_string())]),
-            task_groups: vec![TaskGroup { name: "cache".into(), ..Default::default() }],
+            task_groups: vec![TaskGroup {
+                name: "cache".into(),
+                ..Default::default()
+            }],
             ..Default::default()
         };
         let mut res = AllocatedResources::default();
@@ -206,11 +289,25 @@ mod tests {
         tr.cpu.cpu_shares = 100;
         tr.memory.memory_mb = 256;
         res.tasks.insert("web".into(), tr);
-        res.shared.ports.push(AllocatedPortMapping { label: "http".into(), value: 23456, to: 0, host_ip: "127.0.0.1".into() });
+        res.shared.ports.push(AllocatedPortMapping {
+            label: "http".into(),
+            value: 23456,
+            to: 0,
+            host_ip: "127.0.0.1".into(),
+        });
         res.shared.networks.push(NetworkResource {
             ip: "127.0.0.1".into(),
-            reserved_ports: vec![Port { label: "db".into(), value: 6379, to: 0, ..Default::default() }],
-            dynamic_ports: vec![Port { label: "http".into(), value: 1, ..Default::default() }],
+            reserved_ports: vec![Port {
+                label: "db".into(),
+                value: 6379,
+                to: 0,
+                ..Default::default()
+            }],
+            dynamic_ports: vec![Port {
+                label: "http".into(),
+                value: 1,
+                ..Default::default()
+            }],
             ..Default::default()
         });
         let alloc = Allocation {
@@ -241,11 +338,18 @@ mod tests {
         assert_eq!(g("NOMAD_MEMORY_LIMIT"), Some("256"));
         assert_eq!(g("NOMAD_META_owner"), Some("ops"));
         assert_eq!(g("NOMAD_META_TIER"), Some("front"));
-        assert_eq!(g("NOMAD_PORT_http"), Some("23456"), "shared port mapping wins over the network copy");
+        assert_eq!(
+            g("NOMAD_PORT_http"),
+            Some("23456"),
+            "shared port mapping wins over the network copy"
+        );
         assert_eq!(g("NOMAD_ADDR_db"), Some("127.0.0.1:6379"));
         assert_eq!(g("LISTEN"), Some("127.0.0.1:23456"));
         assert_eq!(g("WHERE"), Some("linux/r7/node-1"));
-        assert_eq!(e.vars.get("attr.kernel.name").map(String::as_str), Some("linux"));
+        assert_eq!(
+            e.vars.get("attr.kernel.name").map(String::as_str),
+            Some("linux")
+        );
     }
 
     #[test]

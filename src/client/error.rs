@@ -49,7 +49,11 @@ pub enum ClientError {
 impl ClientError {
     /// An I/O error with its context and path.
     pub fn io(context: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { context, path: path.into(), source }
+        Self::Io {
+            context,
+            path: path.into(),
+            source,
+        }
     }
 }
 

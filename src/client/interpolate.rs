@@ -33,14 +33,19 @@ pub fn interpolate(input: &str, vars: &BTreeMap<String, String>) -> String {
 }
 
 /// Interpolates every string inside a JSON value (driver config), keys included.
-pub fn interpolate_value(value: &serde_json::Value, vars: &BTreeMap<String, String>) -> serde_json::Value {
+pub fn interpolate_value(
+    value: &serde_json::Value,
+    vars: &BTreeMap<String, String>,
+) -> serde_json::Value {
     use serde_json::Value;
     match value {
         Value::String(s) => Value::String(interpolate(s, vars)),
         Value::Array(a) => Value::Array(a.iter().map(|v| interpolate_value(v, vars)).collect()),
-        Value::Object(o) => {
-            Value::Object(o.iter().map(|(k, v)| (interpolate(k, vars), interpolate_value(v, vars))).collect())
-        }
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (interpolate(k, vars), interpolate_value(v, vars)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -50,7 +55,10 @@ pub fn interpolate_config(
     config: &BTreeMap<String, serde_json::Value>,
     vars: &BTreeMap<String, String>,
 ) -> BTreeMap<String, serde_json::Value> {
-    config.iter().map(|(k, v)| (k.clone(), interpolate_value(v, vars))).collect()
+    config
+        .iter()
+        .map(|(k, v)| (k.clone(), interpolate_value(v, vars)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -69,10 +77,16 @@ mod tests {
     fn replaces_known_and_keeps_unknown() {
         let v = vars();
         assert_eq!(interpolate("--port=${NOMAD_PORT_http}", &v), "--port=8080");
-        assert_eq!(interpolate("${attr.kernel.name}-${meta.rack}", &v), "linux-r1");
+        assert_eq!(
+            interpolate("${attr.kernel.name}-${meta.rack}", &v),
+            "linux-r1"
+        );
         assert_eq!(interpolate("${ meta.rack }", &v), "r1");
         assert_eq!(interpolate("${nope} and $HOME", &v), "${nope} and $HOME");
-        assert_eq!(interpolate("open ${NOMAD_PORT_http", &v), "open ${NOMAD_PORT_http");
+        assert_eq!(
+            interpolate("open ${NOMAD_PORT_http", &v),
+            "open ${NOMAD_PORT_http"
+        );
         assert_eq!(interpolate("", &v), "");
     }
 

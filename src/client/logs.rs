@@ -63,7 +63,13 @@ impl LogRotator {
     }
 
     /// Opens with explicit limits (bytes, not MB: tests rotate small files).
-    pub fn with_limits(dir: &Path, task: &str, stream: &str, max_files: u32, max_bytes: u64) -> Result<Self> {
+    pub fn with_limits(
+        dir: &Path,
+        task: &str,
+        stream: &str,
+        max_files: u32,
+        max_bytes: u64,
+    ) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| ClientError::io("create log dir", dir, e))?;
         let index = log_indexes(dir, task, stream).last().copied().unwrap_or(0);
         let (file, size) = open_append(&log_path(dir, task, stream, index))?;
@@ -90,7 +96,9 @@ impl LogRotator {
             let room = (self.max_bytes - self.size) as usize;
             let n = room.min(buf.len());
             let path = self.current_path();
-            self.file.write_all(&buf[..n]).map_err(|e| ClientError::io("write log", path, e))?;
+            self.file
+                .write_all(&buf[..n])
+                .map_err(|e| ClientError::io("write log", path, e))?;
             self.size += n as u64;
             buf = &buf[n..];
         }
@@ -182,7 +190,11 @@ mod tests {
     #[test]
     fn defaults_from_log_config() {
         let tmp = tempfile::tempdir().unwrap();
-        let cfg = LogConfig { max_files: Some(3), max_file_size_mb: Some(1), disabled: false };
+        let cfg = LogConfig {
+            max_files: Some(3),
+            max_file_size_mb: Some(1),
+            disabled: false,
+        };
         let r = LogRotator::open(tmp.path(), "t", "stderr", Some(&cfg)).unwrap();
         assert_eq!((r.max_files, r.max_bytes), (3, 1024 * 1024));
         let r = LogRotator::open(tmp.path(), "t", "stderr", None).unwrap();

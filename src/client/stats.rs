@@ -106,7 +106,11 @@ impl AllocResourceUsage {
                 total.cpu_stats.measured = c.measured.clone();
             }
         }
-        Self { resource_usage: total, tasks, timestamp }
+        Self {
+            resource_usage: total,
+            tasks,
+            timestamp,
+        }
     }
 }
 
@@ -128,7 +132,12 @@ pub fn parse_proc_stat(line: &str) -> Option<(i32, u64, u64, u64)> {
     let rest = line.get(line.rfind(')')? + 1..)?;
     let f: Vec<&str> = rest.split_whitespace().collect();
     // After the name: state(0) ppid(1) pgrp(2) ... utime(11) stime(12) ... rss(21).
-    Some((f.get(2)?.parse().ok()?, f.get(11)?.parse().ok()?, f.get(12)?.parse().ok()?, f.get(21)?.parse().ok()?))
+    Some((
+        f.get(2)?.parse().ok()?,
+        f.get(11)?.parse().ok()?,
+        f.get(12)?.parse().ok()?,
+        f.get(21)?.parse().ok()?,
+    ))
 }
 
 /// Sums CPU and RSS over every process in process group `pgid` (raw_exec starts
@@ -136,13 +145,20 @@ pub fn parse_proc_stat(line: &str) -> Option<(i32, u64, u64, u64)> {
 pub fn sample_process_group(pgid: i32) -> ProcSample {
     let page = page_size();
     let mut s = ProcSample::default();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return s };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return s;
+    };
     for entry in dir.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
             continue;
         };
-        let Ok(line) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Ok(line) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
         if let Some((pg, ut, st, rss)) = parse_proc_stat(&line)
             && pg == pgid
         {

@@ -84,7 +84,7 @@ fn config_file_ports_and_unknown_keys() -> std::result::Result<(), Box<dyn std::
     let file = dir.path().join("agent.hcl");
     std::fs::write(
         &file,
-        "ports {\n  http = 0\n  rpc = 7000\n}\ntelemetry {\n  x = 1\n}\nclient {\n  enabled = true\n  options {\n    \"driver.raw_exec.enable\" = \"1\"\n  }\n}\n",
+        "ports {\n  http = 0\n  rpc = 7000\n}\ntelemetry {\n  x = 1\n}\nclient {\n  enabled = true\n  options = {\n    \"driver.raw_exec.enable\" = \"1\"\n  }\n}\n",
     )?;
     let c = build(&Flags {
         config: vec![file.clone()],

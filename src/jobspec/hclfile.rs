@@ -7,14 +7,25 @@ use super::error::{JobspecError, Location, Result, one_line};
 use super::eval::Evaluator;
 use super::schema::JOB;
 use super::span::{LineIndex, Pos, SpanMap};
+use super::vars::EnvLookup;
 use super::{locals, vars};
 use hcl_edit::Span;
 use hcl_edit::structure::{Body, Structure};
 use serde_json::Value;
 
 /// Parses HCL job text into the API's JSON shape (`{"ID": ..., "TaskGroups": [...]}`) and the
-/// positions of its blocks and attributes.
+/// positions of its blocks and attributes; `NOMAD_VAR_*` come from the process environment.
 pub(crate) fn to_json(src: &str, filename: &str, opts: &ParseOptions) -> Result<(Value, SpanMap)> {
+    to_json_with_env(src, filename, opts, &|name| std::env::var(name).ok())
+}
+
+/// [`to_json`] with environment variables looked up through `env`.
+pub(crate) fn to_json_with_env(
+    src: &str,
+    filename: &str,
+    opts: &ParseOptions,
+    env: EnvLookup<'_>,
+) -> Result<(Value, SpanMap)> {
     let lines = LineIndex::new(src);
     let body: Body = hcl_edit::parser::parse_body(src).map_err(|e| JobspecError::Syntax {
         at: Location::new(
@@ -48,7 +59,7 @@ pub(crate) fn to_json(src: &str, filename: &str, opts: &ParseOptions) -> Result<
         }
     }
 
-    let variables = vars::resolve(&body, &ev, opts)?;
+    let variables = vars::resolve(&body, &ev, opts, env)?;
     ev.set_vars(variables.values);
     locals::resolve(&body, &mut ev)?;
     vars::validate(&variables.validations, &ev)?;
@@ -81,7 +92,7 @@ pub(crate) fn to_json(src: &str, filename: &str, opts: &ParseOptions) -> Result<
     let mut decoder = Decoder::new(&ev);
     decoder.record(Vec::new(), job.span());
     let mut obj = decoder
-        .block(&job.body, &JOB, &[], &at)?
+        .block(&job.body, &JOB, &[], &at, None)?
         .unwrap_or_default();
     obj.insert("ID".into(), Value::from(id.clone()));
     obj.entry("Name").or_insert_with(|| Value::from(id));

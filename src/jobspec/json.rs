@@ -88,9 +88,18 @@ mod tests {
             .unwrap_or_default();
         assert!(e.starts_with("j.json:3:"), "{e}");
         assert!(e.contains("invalid type"), "{e}");
-        let e = parse("{\n  \"ID\": \n}", "j.json").err().map(|e| e.to_string());
-        assert!(e.as_deref().is_some_and(|e| e.starts_with("j.json:3:1: Invalid JSON job")), "{e:?}");
+        let e = parse("{\n  \"ID\": \n}", "j.json")
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.starts_with("j.json:3:1: Invalid JSON job")),
+            "{e:?}"
+        );
         let e = parse("[1]", "j.json").err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("j.json: Invalid JSON job; a job file must hold one JSON object"));
+        assert_eq!(
+            e.as_deref(),
+            Some("j.json: Invalid JSON job; a job file must hold one JSON object")
+        );
     }
 }

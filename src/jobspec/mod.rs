@@ -78,7 +78,7 @@ pub fn parse_str(src: &str, filename: &str, opts: &ParseOptions) -> Result<Parse
 }
 
 /// Parses HCL job text to the API's JSON shape without building a `Job` (for `-output`-style
-/// tooling and tests); JSON input is returned as written, unwrapped from `{"Job": ...}`.
+/// tooling and tests); JSON input is decoded into a `Job` and encoded again.
 pub fn parse_to_value(
     src: &str,
     filename: &str,

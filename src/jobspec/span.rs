@@ -157,7 +157,10 @@ mod tests {
             m.locate(&path(&["group", "web", "task", "x", "driver"])),
             Some(Pos { line: 3, column: 3 })
         );
-        assert_eq!(m.locate(&path(&["periodic"])), Some(Pos { line: 1, column: 1 }));
+        assert_eq!(
+            m.locate(&path(&["periodic"])),
+            Some(Pos { line: 1, column: 1 })
+        );
         assert_eq!(SpanMap::new().locate(&path(&["x"])), None);
     }
 
@@ -174,6 +177,9 @@ mod tests {
             m.get(&path(&["constraint", "operator"])),
             Some(Pos { line: 3, column: 5 })
         );
-        assert_eq!(m.get(&path(&["constraint"])), Some(Pos { line: 2, column: 3 }));
+        assert_eq!(
+            m.get(&path(&["constraint"])),
+            Some(Pos { line: 2, column: 3 })
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Tuning of the membership core: timing profile, packet size, and how long
 //! departed members stay listed.
 
-use std::num::{NonZeroU32, NonZeroUsize};
+use std::num::{NonZeroU8, NonZeroU32, NonZeroUsize};
 use std::time::Duration;
 
 /// Largest datagram the mesh sends: fits quinn's 1162-byte datagram payload
@@ -38,6 +38,9 @@ pub struct MeshConfig {
     pub housekeeping_interval: Duration,
     /// Least time between two metadata pulls from the same member.
     pub pull_interval: Duration,
+    /// How often to copy the alive member list from one member (round
+    /// robin), like memberlist's push-pull; `None` syncs only on join.
+    pub sync_interval: Option<Duration>,
 }
 
 impl MeshConfig {
@@ -48,7 +51,9 @@ impl MeshConfig {
 
     /// WAN timing, as Nomad's server gossip.
     pub fn wan() -> Self {
-        Self::with_profile(Profile::Wan, Duration::from_secs(5))
+        let mut cfg = Self::with_profile(Profile::Wan, Duration::from_secs(5));
+        cfg.sync_interval = Some(Duration::from_secs(60));
+        cfg
     }
 
     /// Fast timing for tests on loopback: 100 ms probes, 1 s suspicion.
@@ -57,7 +62,7 @@ impl MeshConfig {
         foca.probe_period = Duration::from_millis(100);
         foca.probe_rtt = Duration::from_millis(60);
         foca.suspect_to_down_after = Duration::from_millis(1000);
-        foca.max_transmissions = std::num::NonZeroU8::new(6).unwrap_or(std::num::NonZeroU8::MIN);
+        foca.max_transmissions = NonZeroU8::new(6).unwrap_or(NonZeroU8::MIN);
         if let Some(p) = foca.periodic_gossip.as_mut() {
             p.frequency = Duration::from_millis(50);
         }
@@ -67,9 +72,11 @@ impl MeshConfig {
         if let Some(p) = foca.periodic_announce_to_down_members.as_mut() {
             p.frequency = Duration::from_secs(2);
         }
-        let mut cfg = Self::with_profile(Profile::Custom(Box::new(foca)), Duration::from_millis(100));
+        let mut cfg =
+            Self::with_profile(Profile::Custom(Box::new(foca)), Duration::from_millis(100));
         cfg.leave_propagate_delay = Duration::from_millis(300);
         cfg.housekeeping_interval = Duration::from_millis(500);
+        cfg.sync_interval = Some(Duration::from_secs(2));
         cfg
     }
 
@@ -82,18 +89,31 @@ impl MeshConfig {
             reap_left_after: Duration::from_secs(24 * 3600),
             housekeeping_interval: Duration::from_secs(5),
             pull_interval: probe * 2,
+            sync_interval: Some(probe * 30),
         }
     }
 
     /// foca's config for a mesh of `members` members.
     pub(crate) fn foca_config(&self, members: usize) -> foca::Config {
-        let n = NonZeroU32::new(u32::try_from(members).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
+        let n =
+            NonZeroU32::new(u32::try_from(members).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
         let mut cfg = match &self.profile {
             Profile::Lan => foca::Config::new_lan(n),
             Profile::Wan => foca::Config::new_wan(n),
             Profile::Custom(c) => (**c).clone(),
         };
-        let packet = self.max_datagram.min(MAX_DATAGRAM).saturating_sub(crate::wire::SWIM_OVERHEAD);
+        if !matches!(self.profile, Profile::Custom(_)) {
+            // memberlist's retransmit limit, 4·ceil(log10(n+1)): unlike foca's
+            // floor() it never drops to 1-2 while a mesh is forming, when
+            // every join must spread to members that joined a moment ago.
+            let tx = 4.0 * (f64::from(n.get()) + 1.0).log10().ceil();
+            let tx = u8::try_from(tx as u64).unwrap_or(u8::MAX);
+            cfg.max_transmissions = NonZeroU8::new(tx.max(4)).unwrap_or(NonZeroU8::MIN);
+        }
+        let packet = self
+            .max_datagram
+            .min(MAX_DATAGRAM)
+            .saturating_sub(crate::wire::SWIM_OVERHEAD);
         cfg.max_packet_size = NonZeroUsize::new(packet).unwrap_or(NonZeroUsize::MIN);
         cfg
     }
@@ -118,10 +138,16 @@ mod tests {
     #[test]
     fn packets_leave_room_for_the_envelope() {
         let cfg = MeshConfig::lan().foca_config(100);
-        assert_eq!(cfg.max_packet_size.get(), MAX_DATAGRAM - crate::wire::SWIM_OVERHEAD);
+        assert_eq!(
+            cfg.max_packet_size.get(),
+            MAX_DATAGRAM - crate::wire::SWIM_OVERHEAD
+        );
         let mut big = MeshConfig::lan();
         big.max_datagram = 9000;
-        assert_eq!(big.foca_config(3).max_packet_size.get(), MAX_DATAGRAM - crate::wire::SWIM_OVERHEAD);
+        assert_eq!(
+            big.foca_config(3).max_packet_size.get(),
+            MAX_DATAGRAM - crate::wire::SWIM_OVERHEAD
+        );
     }
 
     #[test]
@@ -130,5 +156,7 @@ mod tests {
         let large = MeshConfig::lan().foca_config(1000);
         assert!(large.suspect_to_down_after > small.suspect_to_down_after);
         assert!(large.max_transmissions > small.max_transmissions);
+        assert_eq!(MeshConfig::lan().foca_config(1).max_transmissions.get(), 4);
+        assert_eq!(large.max_transmissions.get(), 16);
     }
 }

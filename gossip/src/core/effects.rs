@@ -18,6 +18,11 @@ pub enum CoreTimer {
     FinishLeave,
     /// Reap departed members, re-ask for missing metadata, resize.
     Housekeeping,
+    /// Copy the member list from the next member.
+    Sync,
+    /// Copy the member list again from the member we joined through: in a
+    /// mesh that is forming, it knows much more a moment after our join.
+    JoinSync(std::net::SocketAddr),
 }
 
 /// Side effects of one input, to carry out in order.
@@ -59,4 +64,5 @@ pub struct Stats {
     pub dropped_after_leave: u64,
     pub pulls_sent: u64,
     pub pushes_sent: u64,
+    pub syncs_sent: u64,
 }

@@ -13,11 +13,13 @@
 
 mod config;
 mod effects;
+mod react;
+mod sync;
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use foca::{AccumulatingRuntime, Foca, OwnedNotification};
+use foca::{AccumulatingRuntime, Foca};
 use rand::rngs::StdRng;
 
 pub use self::config::{MAX_DATAGRAM, MeshConfig, Profile};
@@ -49,6 +51,8 @@ pub struct MeshCore {
     phase: Phase,
     /// The member count foca's config was last sized for.
     sized_for: usize,
+    /// Round-robin position for periodic syncs.
+    sync_cursor: usize,
     stats: Stats,
     out: Effects,
 }
@@ -72,7 +76,8 @@ impl MeshCore {
         check_record(&record, &config)?;
         let view = SharedView::new(View::new(record.clone(), now));
         let handler = RecordHandler::new(view.clone());
-        let foca = Foca::with_custom_broadcast(identity, config.foca_config(1), rng, RmpCodec, handler);
+        let foca =
+            Foca::with_custom_broadcast(identity, config.foca_config(1), rng, RmpCodec, handler);
         let mut core = Self {
             foca,
             rt: AccumulatingRuntime::new(),
@@ -81,6 +86,7 @@ impl MeshCore {
             record,
             phase: Phase::Running,
             sized_for: 1,
+            sync_cursor: 0,
             stats: Stats::default(),
             out: Effects::default(),
         };
@@ -94,6 +100,9 @@ impl MeshCore {
         self.out
             .timers
             .push((self.config.housekeeping_interval, CoreTimer::Housekeeping));
+        if let Some(every) = self.config.sync_interval {
+            self.out.timers.push((every, CoreTimer::Sync));
+        }
         self.finish()
     }
 
@@ -122,6 +131,12 @@ impl MeshCore {
         self.view.lock().member(name)
     }
 
+    /// How many members (this one included) are shown alive; cheaper than
+    /// `members()` for metrics and simulations.
+    pub fn alive_count(&self) -> usize {
+        self.view.lock().alive_count()
+    }
+
     /// How many other members foca considers active.
     pub fn num_active(&self) -> usize {
         self.foca.num_members()
@@ -147,7 +162,13 @@ impl MeshCore {
             return Err(Error::Left);
         }
         self.begin(now);
-        let result = self.foca.announce(Identity::placeholder(addr), &mut self.rt);
+        let result = self
+            .foca
+            .announce(Identity::placeholder(addr), &mut self.rt);
+        self.send_sync_request(addr);
+        self.out
+            .timers
+            .push((self.config.pull_interval, CoreTimer::JoinSync(addr)));
         let effects = self.finish();
         result?;
         Ok(effects)
@@ -225,6 +246,8 @@ impl MeshCore {
                 let outcome = self.view.lock().apply_record(record, false);
                 tracing::trace!(%from, ?outcome, "record pushed");
             }
+            Packet::SyncReq { .. } => self.send_sync(from),
+            Packet::Sync { members, .. } => self.apply_sync(members),
         }
         self.finish()
     }
@@ -240,6 +263,12 @@ impl MeshCore {
             }
             CoreTimer::FinishLeave => self.finish_leave(),
             CoreTimer::Housekeeping => self.housekeeping(),
+            CoreTimer::Sync => self.periodic_sync(),
+            CoreTimer::JoinSync(addr) => {
+                if self.phase == Phase::Running {
+                    self.send_sync_request(addr);
+                }
+            }
         }
         self.finish()
     }
@@ -256,7 +285,9 @@ impl MeshCore {
         self.phase = Phase::Leaving;
         self.record.intent = Intent::Leave;
         self.record.version += 1;
-        let result = self.publish().and_then(|()| Ok(self.foca.gossip(&mut self.rt)?));
+        let result = self
+            .publish()
+            .and_then(|()| Ok(self.foca.gossip(&mut self.rt)?));
         if self.foca.num_members() == 0 {
             self.finish_leave();
         } else {
@@ -316,7 +347,7 @@ impl MeshCore {
     }
 
     /// Hands our record to foca to spread (the handler stores it in the view).
-    fn publish(&mut self) -> Result<()> {
+    pub(super) fn publish(&mut self) -> Result<()> {
         let bytes = codec::encode(&self.record)?;
         self.foca.add_broadcast(&bytes)?;
         Ok(())
@@ -333,119 +364,10 @@ impl MeshCore {
         self.view.lock().local_down();
     }
 
-    fn housekeeping(&mut self) {
-        let stale = {
-            let mut view = self.view.lock();
-            view.reap(self.config.reap_failed_after, self.config.reap_left_after);
-            view.missing_records()
-                .into_iter()
-                .filter(|id| view.want_record(id, None, self.config.pull_interval))
-                .map(|id| id.addr())
-                .collect::<Vec<_>>()
-        };
-        for addr in stale {
-            self.send_pull(addr);
-        }
-        if self.phase != Phase::Left {
-            self.out
-                .timers
-                .push((self.config.housekeeping_interval, CoreTimer::Housekeeping));
-        }
-    }
-
-    fn send_pull(&mut self, to: SocketAddr) {
-        match wire::pull(self.foca.identity()) {
-            Ok(bytes) => {
-                self.stats.pulls_sent += 1;
-                self.push_datagram(to, bytes);
-            }
-            Err(e) => tracing::warn!(error = %e, "encode pull"),
-        }
-    }
-
-    fn send_push(&mut self, to: SocketAddr) {
-        match wire::push(&self.record) {
-            Ok(bytes) => {
-                self.stats.pushes_sent += 1;
-                self.push_datagram(to, bytes);
-            }
-            Err(e) => tracing::warn!(error = %e, "encode push"),
-        }
-    }
-
-    fn push_datagram(&mut self, to: SocketAddr, bytes: bytes::Bytes) {
+    pub(super) fn push_datagram(&mut self, to: SocketAddr, bytes: bytes::Bytes) {
         self.stats.datagrams_out += 1;
         self.stats.bytes_out += bytes.len() as u64;
         self.out.datagrams.push((to, bytes));
-    }
-
-    /// Drains foca's runtime into effects and reacts to its notifications.
-    fn finish(&mut self) -> Effects {
-        while self.rt.backlog() > 0 {
-            while let Some((to, data)) = self.rt.to_send() {
-                let bytes = wire::swim(self.record.version, &data);
-                self.push_datagram(to.addr(), bytes);
-            }
-            while let Some((after, timer)) = self.rt.to_schedule() {
-                self.out.timers.push((after, CoreTimer::Swim(timer)));
-            }
-            while let Some(note) = self.rt.to_notify() {
-                self.on_notification(note);
-            }
-        }
-        let refute = self.view.lock().take_refute();
-        if let Some(version) = refute {
-            tracing::info!(version, "refuting a force-leave about the local member");
-            self.record.version = self.record.version.max(version) + 1;
-            if let Err(e) = self.publish() {
-                tracing::warn!(error = %e, "refute");
-            }
-        }
-        self.resize();
-        self.out.events.extend(self.view.lock().take_events());
-        std::mem::take(&mut self.out)
-    }
-
-    fn on_notification(&mut self, note: OwnedNotification<Identity>) {
-        match note {
-            OwnedNotification::MemberUp(id) => {
-                let pull = {
-                    let mut view = self.view.lock();
-                    view.member_up(&id);
-                    view.want_record(&id, None, self.config.pull_interval)
-                };
-                if pull {
-                    self.send_pull(id.addr());
-                }
-            }
-            OwnedNotification::MemberDown(id) => self.view.lock().member_down(&id),
-            OwnedNotification::Rename(old, new) => self.view.lock().rename(&old, &new),
-            OwnedNotification::Rejoin(id) => {
-                tracing::info!(identity = ?id, "declared down by the mesh; rejoined under a renewed identity");
-                self.view.lock().local_renamed(&id);
-                self.record.id = id;
-                self.record.version += 1;
-                if let Err(e) = self.publish() {
-                    tracing::warn!(error = %e, "publish renewed record");
-                }
-            }
-            OwnedNotification::Active => tracing::debug!("mesh: active"),
-            OwnedNotification::Idle => tracing::debug!("mesh: no active peers"),
-            OwnedNotification::Defunct => tracing::warn!("mesh: local member declared down"),
-        }
-    }
-
-    /// Keeps foca's size-dependent settings (suspicion, retransmits) in step
-    /// with the mesh size.
-    fn resize(&mut self) {
-        let n = self.foca.num_members() + 1;
-        if n == self.sized_for {
-            return;
-        }
-        self.sized_for = n;
-        if let Err(e) = self.foca.set_config(self.config.foca_config(n)) {
-            tracing::warn!(error = %e, "resize foca config");
-        }
     }
 }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::member::{MemberEventKind, MemberStatus};
 use crate::testing::{LinkConfig, SimCluster};
 use crate::{MeshConfig, wire};
+use proptest::prelude::*;
 
 const STEP: Duration = Duration::from_millis(100);
 
@@ -25,7 +26,9 @@ fn cluster(n: usize, seed: u64) -> SimCluster {
 
 fn all_others_see(c: &SimCluster, subject: usize, status: Option<MemberStatus>) -> bool {
     let name = c.name(subject);
-    c.running().filter(|&i| i != subject).all(|i| c.status_seen_by(i, &name) == status)
+    c.running()
+        .filter(|&i| i != subject)
+        .all(|i| c.status_seen_by(i, &name) == status)
 }
 
 #[test]
@@ -38,7 +41,12 @@ fn three_members_converge_with_metadata() {
     assert_eq!(s0.meta.rpc_addr.port(), 4647);
     assert_eq!(s0.addr, c.node(0).addr);
     // Each node announced the other two as joined, and never itself.
-    let joined: Vec<_> = c.node(1).events.iter().filter(|(_, e)| e.kind == MemberEventKind::Joined).collect();
+    let joined: Vec<_> = c
+        .node(1)
+        .events
+        .iter()
+        .filter(|(_, e)| e.kind == MemberEventKind::Joined)
+        .collect();
     assert_eq!(joined.len(), 2);
     assert!(joined.iter().all(|(_, e)| e.member.name != "s1.global"));
 }
@@ -53,8 +61,19 @@ fn fifty_members_converge_through_one_seed() {
 fn killed_member_is_detected_failed() {
     let mut c = cluster(5, 3);
     c.kill(4);
-    assert!(c.run_until(Duration::from_secs(30), STEP, |c| all_others_see(c, 4, Some(MemberStatus::Failed))));
-    let failed = c.node(0).events.iter().filter(|(_, e)| e.kind == MemberEventKind::Failed).count();
+    assert!(
+        c.run_until(Duration::from_secs(30), STEP, |c| all_others_see(
+            c,
+            4,
+            Some(MemberStatus::Failed)
+        ))
+    );
+    let failed = c
+        .node(0)
+        .events
+        .iter()
+        .filter(|(_, e)| e.kind == MemberEventKind::Failed)
+        .count();
     assert_eq!(failed, 1);
 }
 
@@ -64,26 +83,61 @@ fn graceful_leave_shows_left_not_failed() {
     c.leave(2).unwrap();
     assert!(c.run_until(Duration::from_secs(10), STEP, |c| c.node(2).core.has_left()));
     c.kill(2); // the process exits after leaving
-    assert!(c.run_until(Duration::from_secs(30), STEP, |c| all_others_see(c, 2, Some(MemberStatus::Left))));
+    assert!(
+        c.run_until(Duration::from_secs(30), STEP, |c| all_others_see(
+            c,
+            2,
+            Some(MemberStatus::Left)
+        ))
+    );
     // Nobody ever reported it failed, even after suspicion timeouts pass.
     c.run_for(Duration::from_secs(20));
     assert!(all_others_see(&c, 2, Some(MemberStatus::Left)));
     for i in [0, 1, 3, 4] {
-        assert!(!c.node(i).events.iter().any(|(_, e)| e.kind == MemberEventKind::Failed));
+        assert!(
+            !c.node(i)
+                .events
+                .iter()
+                .any(|(_, e)| e.kind == MemberEventKind::Failed)
+        );
     }
-    assert_eq!(c.node(2).core.local().map(|m| m.status), Some(MemberStatus::Left));
+    assert_eq!(
+        c.node(2).core.local().map(|m| m.status),
+        Some(MemberStatus::Left)
+    );
 }
 
 #[test]
 fn force_leave_turns_failed_into_left_and_prune_removes() {
     let mut c = cluster(4, 5);
     c.kill(3);
-    assert!(c.run_until(Duration::from_secs(30), STEP, |c| all_others_see(c, 3, Some(MemberStatus::Failed))));
+    assert!(
+        c.run_until(Duration::from_secs(30), STEP, |c| all_others_see(
+            c,
+            3,
+            Some(MemberStatus::Failed)
+        ))
+    );
     c.force_leave(0, "s3.global", false).unwrap();
-    assert!(c.run_until(Duration::from_secs(10), STEP, |c| all_others_see(c, 3, Some(MemberStatus::Left))));
+    assert!(
+        c.run_until(Duration::from_secs(10), STEP, |c| all_others_see(
+            c,
+            3,
+            Some(MemberStatus::Left)
+        ))
+    );
     c.force_leave(1, "s3.global", true).unwrap();
-    assert!(c.run_until(Duration::from_secs(10), STEP, |c| all_others_see(c, 3, None)));
-    assert!(c.node(2).events.iter().any(|(_, e)| e.kind == MemberEventKind::Reaped && e.member.name == "s3.global"));
+    assert!(
+        c.run_until(Duration::from_secs(10), STEP, |c| all_others_see(
+            c, 3, None
+        ))
+    );
+    assert!(
+        c.node(2)
+            .events
+            .iter()
+            .any(|(_, e)| e.kind == MemberEventKind::Reaped && e.member.name == "s3.global")
+    );
     assert_eq!(c.members_of(0).len(), 3);
 }
 
@@ -99,8 +153,14 @@ fn force_leave_of_an_alive_member_is_refuted() {
 #[test]
 fn force_leave_rejects_unknown_and_local() {
     let mut c = cluster(2, 7);
-    assert!(matches!(c.force_leave(0, "nope.global", false), Err(crate::Error::UnknownMember(_))));
-    assert!(matches!(c.force_leave(0, "s0.global", false), Err(crate::Error::ForceLeaveLocal(_))));
+    assert!(matches!(
+        c.force_leave(0, "nope.global", false),
+        Err(crate::Error::UnknownMember(_))
+    ));
+    assert!(matches!(
+        c.force_leave(0, "s0.global", false),
+        Err(crate::Error::ForceLeaveLocal(_))
+    ));
 }
 
 #[test]
@@ -108,13 +168,25 @@ fn restarted_member_rejoins_with_a_renewed_identity() {
     let mut c = cluster(4, 8);
     let before = c.node(3).core.identity().incarnation();
     c.kill(3);
-    assert!(c.run_until(Duration::from_secs(30), STEP, |c| all_others_see(c, 3, Some(MemberStatus::Failed))));
+    assert!(
+        c.run_until(Duration::from_secs(30), STEP, |c| all_others_see(
+            c,
+            3,
+            Some(MemberStatus::Failed)
+        ))
+    );
     c.restart(3, 0).unwrap();
     assert!(c.run_until(Duration::from_secs(30), STEP, SimCluster::converged));
     assert!(c.node(3).core.identity().incarnation() > before);
     let seen = c.node(1).core.member("s3.global").unwrap();
     assert_eq!(seen.incarnation, c.node(3).core.identity().incarnation());
-    let kinds: Vec<_> = c.node(1).events.iter().filter(|(_, e)| e.member.name == "s3.global").map(|(_, e)| e.kind).collect();
+    let kinds: Vec<_> = c
+        .node(1)
+        .events
+        .iter()
+        .filter(|(_, e)| e.member.name == "s3.global")
+        .map(|(_, e)| e.kind)
+        .collect();
     assert_eq!(kinds.first(), Some(&MemberEventKind::Joined));
     assert_eq!(kinds.last(), Some(&MemberEventKind::Joined));
     assert!(kinds.contains(&MemberEventKind::Failed));
@@ -127,7 +199,12 @@ fn quick_restart_before_detection_replaces_the_old_identity() {
     c.restart(2, 0).unwrap();
     assert!(c.run_until(Duration::from_secs(30), STEP, |c| {
         let inc = c.node(2).core.identity().incarnation();
-        (0..2).all(|i| c.node(i).core.member("s2.global").is_some_and(|m| m.incarnation == inc && m.is_alive()))
+        (0..2).all(|i| {
+            c.node(i)
+                .core
+                .member("s2.global")
+                .is_some_and(|m| m.incarnation == inc && m.is_alive())
+        })
     }));
 }
 
@@ -139,9 +216,19 @@ fn metadata_update_spreads_to_everyone() {
     meta.tags.insert("raft_vsn".into(), "3".into());
     c.set_meta(5, meta.clone()).unwrap();
     assert!(c.run_until(Duration::from_secs(10), STEP, |c| {
-        c.running().all(|i| c.node(i).core.member("s5.global").is_some_and(|m| m.meta == meta))
+        c.running().all(|i| {
+            c.node(i)
+                .core
+                .member("s5.global")
+                .is_some_and(|m| m.meta == meta)
+        })
     }));
-    let updated = c.node(0).events.iter().filter(|(_, e)| e.kind == MemberEventKind::Updated && e.member.name == "s5.global").count();
+    let updated = c
+        .node(0)
+        .events
+        .iter()
+        .filter(|(_, e)| e.kind == MemberEventKind::Updated && e.member.name == "s5.global")
+        .count();
     assert_eq!(updated, 1);
 }
 
@@ -150,10 +237,16 @@ fn set_meta_validates_name_and_size() {
     let mut c = cluster(1, 11);
     let mut meta = c.node(0).core.record().meta.clone();
     meta.name = "other.global".into();
-    assert!(matches!(c.set_meta(0, meta), Err(crate::Error::InvalidMeta(_))));
+    assert!(matches!(
+        c.set_meta(0, meta),
+        Err(crate::Error::InvalidMeta(_))
+    ));
     let mut meta = c.node(0).core.record().meta.clone();
     meta.tags.insert("big".into(), "x".repeat(2000));
-    assert!(matches!(c.set_meta(0, meta), Err(crate::Error::MetaTooLarge { .. })));
+    assert!(matches!(
+        c.set_meta(0, meta),
+        Err(crate::Error::MetaTooLarge { .. })
+    ));
     assert_eq!(c.node(0).core.record().version, 1);
 }
 
@@ -164,10 +257,14 @@ fn partition_heals() {
     let right: Vec<_> = (3..6).map(|i| c.node(i).addr).collect();
     c.net.partition(&[left, right]);
     assert!(c.run_until(Duration::from_secs(60), STEP, |c| {
-        (0..3).all(|i| (3..6).all(|j| c.status_seen_by(i, &c.name(j)) == Some(MemberStatus::Failed)))
+        (0..3)
+            .all(|i| (3..6).all(|j| c.status_seen_by(i, &c.name(j)) == Some(MemberStatus::Failed)))
     }));
     c.net.heal();
-    assert!(c.run_until(Duration::from_secs(300), STEP, SimCluster::converged), "partition did not heal");
+    assert!(
+        c.run_until(Duration::from_secs(300), STEP, SimCluster::converged),
+        "partition did not heal"
+    );
 }
 
 #[test]
@@ -188,7 +285,13 @@ fn lossy_network_converges_without_false_failures() {
     assert!(c.run_until(Duration::from_secs(60), STEP, SimCluster::converged));
     c.run_for(Duration::from_secs(120));
     for i in 0..10 {
-        assert!(!c.node(i).events.iter().any(|(_, e)| e.kind == MemberEventKind::Failed), "false failure seen by node {i}");
+        assert!(
+            !c.node(i)
+                .events
+                .iter()
+                .any(|(_, e)| e.kind == MemberEventKind::Failed),
+            "false failure seen by node {i}"
+        );
     }
 }
 
@@ -205,9 +308,24 @@ fn failed_members_are_reaped_after_the_timeout() {
     }
     assert!(c.run_until(Duration::from_secs(30), STEP, SimCluster::converged));
     c.kill(2);
-    assert!(c.run_until(Duration::from_secs(30), STEP, |c| all_others_see(c, 2, Some(MemberStatus::Failed))));
-    assert!(c.run_until(Duration::from_secs(60), STEP, |c| all_others_see(c, 2, None)));
-    assert!(c.node(0).events.iter().any(|(_, e)| e.kind == MemberEventKind::Reaped));
+    assert!(
+        c.run_until(Duration::from_secs(30), STEP, |c| all_others_see(
+            c,
+            2,
+            Some(MemberStatus::Failed)
+        ))
+    );
+    assert!(
+        c.run_until(Duration::from_secs(60), STEP, |c| all_others_see(
+            c, 2, None
+        ))
+    );
+    assert!(
+        c.node(0)
+            .events
+            .iter()
+            .any(|(_, e)| e.kind == MemberEventKind::Reaped)
+    );
 }
 
 #[test]
@@ -242,10 +360,16 @@ fn authenticated_datagrams_must_come_from_the_proven_member() {
     let from = c.node(1).addr;
     let id = c.node(1).core.identity().clone();
     let bytes = wire::pull(&id).unwrap();
-    let effects = c.node_mut(0).core.handle_authenticated_datagram(from, "mallory.global", &bytes, now);
+    let effects =
+        c.node_mut(0)
+            .core
+            .handle_authenticated_datagram(from, "mallory.global", &bytes, now);
     assert!(effects.datagrams.is_empty());
     assert_eq!(c.node(0).core.stats().dropped_unauthenticated, 1);
-    let effects = c.node_mut(0).core.handle_authenticated_datagram(from, "s1.global", &bytes, now);
+    let effects = c
+        .node_mut(0)
+        .core
+        .handle_authenticated_datagram(from, "s1.global", &bytes, now);
     assert_eq!(effects.datagrams.len(), 1, "a proven pull gets a push back");
 }
 
@@ -258,17 +382,31 @@ fn same_seed_same_run() {
     assert_eq!(run(), run());
 }
 
-#[test]
-fn debug_fifty() {
-    let mut c = SimCluster::new(2, MeshConfig::lan(), LinkConfig::default());
-    for _ in 0..50 { c.add_node().unwrap(); }
-    for i in 1..50 { c.join(i, 0).unwrap(); }
-    for t in 0..6 {
-        c.run_for(Duration::from_secs(5));
-        let vis: Vec<usize> = (0..50).map(|i| c.members_of(i).len()).collect();
-        let act: Vec<usize> = (0..50).map(|i| c.node(i).core.num_active()).collect();
-        let alive: Vec<usize> = (0..50).map(|i| c.members_of(i).iter().filter(|m| m.is_alive()).count()).collect();
-        eprintln!("t={t} vis={vis:?}\n act={act:?}\n alive={alive:?}");
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    /// Garbage on the serf port changes nothing: same members, same statuses.
+    #[test]
+    fn random_datagrams_never_disturb_membership(
+        packets in proptest::collection::vec(
+            (0u8..3, proptest::collection::vec(any::<u8>(), 0..1300)),
+            1..20,
+        )
+    ) {
+        let mut c = cluster(3, 99);
+        let before = c.members_of(0);
+        let now = c.now();
+        let from = c.node(1).addr;
+        for (prefix, tail) in packets {
+            let mut bytes = match prefix {
+                0 => vec![],
+                1 => vec![wire::WIRE_VERSION, tail.first().copied().unwrap_or(0) % 5],
+                _ => vec![wire::WIRE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            };
+            bytes.extend(tail);
+            let effects = c.node_mut(0).core.handle_datagram(from, &bytes, now);
+            prop_assert!(effects.events.is_empty());
+        }
+        prop_assert_eq!(c.members_of(0), before);
     }
-    eprintln!("{:?} {:?}", c.node(7).core.stats(), c.net.stats().too_big);
 }

@@ -162,7 +162,13 @@ impl SimCluster {
         let http = SocketAddr::new(addr.ip(), 4646);
         let meta = MemberMeta::new(node, region, "dc1", rpc, http);
         let seed = self.seed.wrapping_mul(1_000_003).wrapping_add(i as u64) ^ incarnation;
-        MeshCore::new(id, meta, self.config.clone(), StdRng::seed_from_u64(seed), self.now)
+        MeshCore::new(
+            id,
+            meta,
+            self.config.clone(),
+            StdRng::seed_from_u64(seed),
+            self.now,
+        )
     }
 
     /// Node `i` joins through node `via`.
@@ -241,7 +247,12 @@ impl SimCluster {
 
     /// Runs until `cond` holds (checked every `step` of virtual time) or
     /// `limit` passes; returns whether it held.
-    pub fn run_until(&mut self, limit: Duration, step: Duration, mut cond: impl FnMut(&Self) -> bool) -> bool {
+    pub fn run_until(
+        &mut self,
+        limit: Duration,
+        step: Duration,
+        mut cond: impl FnMut(&Self) -> bool,
+    ) -> bool {
         let end = self.now + limit;
         loop {
             if cond(self) {
@@ -280,7 +291,9 @@ impl SimCluster {
                     && let Some(&i) = self.by_addr.get(&d.to)
                     && self.nodes[i].running
                 {
-                    let effects = self.nodes[i].core.handle_datagram(d.from, &d.bytes, self.now);
+                    let effects = self.nodes[i]
+                        .core
+                        .handle_datagram(d.from, &d.bytes, self.now);
                     self.apply(i, effects);
                 }
                 continue;

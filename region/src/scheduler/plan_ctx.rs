@@ -34,7 +34,13 @@ impl<'a> PlanCtx<'a> {
 
     /// Adds a stop (or evict) of `alloc`; `client_status` overrides the client side
     /// (`lost` for allocations of down nodes).
-    pub fn stop(&mut self, alloc: &Allocation, desired: &str, desc: &str, client_status: Option<&str>) {
+    pub fn stop(
+        &mut self,
+        alloc: &Allocation,
+        desired: &str,
+        desc: &str,
+        client_status: Option<&str>,
+    ) {
         let mut stopped = alloc.clone();
         stopped.job = None; // the state store still has it
         stopped.desired_status = desired.to_string();
@@ -53,7 +59,10 @@ impl<'a> PlanCtx<'a> {
     /// Adds a placement, or an update of an existing allocation (same ID).
     pub fn place(&mut self, alloc: Allocation) {
         self.removed.insert(alloc.id.clone());
-        *self.placed_by_node.entry(alloc.node_id.clone()).or_default() += 1;
+        *self
+            .placed_by_node
+            .entry(alloc.node_id.clone())
+            .or_default() += 1;
         self.plan
             .node_allocation
             .entry(alloc.node_id.clone())

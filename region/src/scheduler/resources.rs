@@ -72,7 +72,8 @@ pub fn task_group_ask(tg: &TaskGroup) -> AllocatedResources {
                 devices: Vec::new(),
             },
         );
-        out.task_lifecycles.insert(task.name.clone(), task.lifecycle.clone());
+        out.task_lifecycles
+            .insert(task.name.clone(), task.lifecycle.clone());
     }
     let disk = tg
         .ephemeral_disk
@@ -113,13 +114,18 @@ pub fn alloc_usage(alloc: &Allocation) -> Usage {
 
 /// What a node offers to allocations: capacity minus the operator's reservation.
 pub fn node_capacity(node: &Node) -> Usage {
-    let total = node.node_resources.clone().unwrap_or_default();
-    let reserved = node.reserved_resources.clone().unwrap_or_default();
-    Usage {
-        cpu: total.cpu.cpu_shares - reserved.cpu.cpu_shares,
-        memory: total.memory.memory_mb - reserved.memory.memory_mb,
-        disk: total.disk.disk_mb - reserved.disk.disk_mb,
+    let mut cap = Usage::default();
+    if let Some(total) = &node.node_resources {
+        cap.cpu = total.cpu.cpu_shares;
+        cap.memory = total.memory.memory_mb;
+        cap.disk = total.disk.disk_mb;
     }
+    if let Some(reserved) = &node.reserved_resources {
+        cap.cpu -= reserved.cpu.cpu_shares;
+        cap.memory -= reserved.memory.memory_mb;
+        cap.disk -= reserved.disk.disk_mb;
+    }
+    cap
 }
 
 #[cfg(test)]
@@ -153,10 +159,45 @@ mod tests {
             ..Default::default()
         };
         let u = usage_of(&task_group_ask(&tg));
-        assert_eq!(u, Usage { cpu: 350, memory: 428, disk: 150 });
-        assert_eq!(u.exceeds(&Usage { cpu: 400, memory: 400, disk: 1000 }), Some("memory"));
-        assert_eq!(u.exceeds(&Usage { cpu: 300, memory: 400, disk: 1000 }), Some("cpu"));
-        assert_eq!(u.exceeds(&Usage { cpu: 400, memory: 500, disk: 100 }), Some("disk"));
-        assert_eq!(u.exceeds(&Usage { cpu: 350, memory: 428, disk: 150 }), None);
+        assert_eq!(
+            u,
+            Usage {
+                cpu: 350,
+                memory: 428,
+                disk: 150
+            }
+        );
+        assert_eq!(
+            u.exceeds(&Usage {
+                cpu: 400,
+                memory: 400,
+                disk: 1000
+            }),
+            Some("memory")
+        );
+        assert_eq!(
+            u.exceeds(&Usage {
+                cpu: 300,
+                memory: 400,
+                disk: 1000
+            }),
+            Some("cpu")
+        );
+        assert_eq!(
+            u.exceeds(&Usage {
+                cpu: 400,
+                memory: 500,
+                disk: 100
+            }),
+            Some("disk")
+        );
+        assert_eq!(
+            u.exceeds(&Usage {
+                cpu: 350,
+                memory: 428,
+                disk: 150
+            }),
+            None
+        );
     }
 }

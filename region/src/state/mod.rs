@@ -26,9 +26,12 @@ pub use error::*;
 pub use snapshot::StateSnapshot;
 pub use store::StateStore;
 pub use tables::Table;
-pub use time::rfc3339;
+pub use time::{parse_rfc3339, rfc3339};
 
 /// How many versions of each job are kept (Nomad's `JobTrackedVersions`).
 pub const JOB_TRACKED_VERSIONS: usize = 6;
 /// How many events a node keeps (Nomad's `MaxRetainedNodeEvents`).
 pub const MAX_RETAINED_NODE_EVENTS: usize = 10;
+
+#[cfg(test)]
+mod tests;

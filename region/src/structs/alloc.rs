@@ -209,10 +209,16 @@ mod tests {
 
     #[test]
     fn index_from_name() {
-        let a = Allocation { name: alloc_name("web", "cache", 12), ..Default::default() };
+        let a = Allocation {
+            name: alloc_name("web", "cache", 12),
+            ..Default::default()
+        };
         assert_eq!(a.name, "web.cache[12]");
         assert_eq!(a.index(), Some(12));
-        let b = Allocation { name: "weird[x]".into(), ..Default::default() };
+        let b = Allocation {
+            name: "weird[x]".into(),
+            ..Default::default()
+        };
         assert_eq!(b.index(), None);
         assert_eq!(Allocation::default().index(), None);
     }
@@ -221,7 +227,14 @@ mod tests {
     fn json_shape() {
         let a = alloc("run", "running");
         let v = serde_json::to_value(&a).unwrap();
-        for key in ["ID", "EvalID", "NodeID", "JobID", "FollowupEvalID", "DeploymentID"] {
+        for key in [
+            "ID",
+            "EvalID",
+            "NodeID",
+            "JobID",
+            "FollowupEvalID",
+            "DeploymentID",
+        ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }
         assert!(v["Job"].is_null());

@@ -59,10 +59,16 @@ impl AllocMetric {
     pub fn filter_node(&mut self, node_class: &str, constraint: &str) {
         self.nodes_filtered += 1;
         if !node_class.is_empty() {
-            *self.class_filtered.entry(node_class.to_string()).or_default() += 1;
+            *self
+                .class_filtered
+                .entry(node_class.to_string())
+                .or_default() += 1;
         }
         if !constraint.is_empty() {
-            *self.constraint_filtered.entry(constraint.to_string()).or_default() += 1;
+            *self
+                .constraint_filtered
+                .entry(constraint.to_string())
+                .or_default() += 1;
         }
     }
 
@@ -70,10 +76,16 @@ impl AllocMetric {
     pub fn exhausted_node(&mut self, node_class: &str, dimension: &str) {
         self.nodes_exhausted += 1;
         if !node_class.is_empty() {
-            *self.class_exhausted.entry(node_class.to_string()).or_default() += 1;
+            *self
+                .class_exhausted
+                .entry(node_class.to_string())
+                .or_default() += 1;
         }
         if !dimension.is_empty() {
-            *self.dimension_exhausted.entry(dimension.to_string()).or_default() += 1;
+            *self
+                .dimension_exhausted
+                .entry(dimension.to_string())
+                .or_default() += 1;
         }
     }
 }

@@ -54,7 +54,11 @@ mod tests {
             "0 0 1 1 * 2030",
             "30 0 0 1 1 * 2031",
         ] {
-            assert!(parse_cron(ok).is_ok(), "{ok} should parse: {:?}", parse_cron(ok));
+            assert!(
+                parse_cron(ok).is_ok(),
+                "{ok} should parse: {:?}",
+                parse_cron(ok)
+            );
         }
     }
 
@@ -62,8 +66,14 @@ mod tests {
     fn rejects_garbage() {
         assert_eq!(parse_cron("* * *"), Err(CronSpecError::FieldCount(3)));
         assert_eq!(parse_cron(""), Err(CronSpecError::FieldCount(0)));
-        assert!(matches!(parse_cron("61 * * * *"), Err(CronSpecError::Invalid(_))));
-        assert!(matches!(parse_cron("a b c d e"), Err(CronSpecError::Invalid(_))));
+        assert!(matches!(
+            parse_cron("61 * * * *"),
+            Err(CronSpecError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse_cron("a b c d e"),
+            Err(CronSpecError::Invalid(_))
+        ));
         assert!(parse_cron("@sometimes").is_err());
     }
 }

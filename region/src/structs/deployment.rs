@@ -140,7 +140,10 @@ mod tests {
 
     #[test]
     fn active_statuses() {
-        let mut d = Deployment { status: "running".into(), ..Default::default() };
+        let mut d = Deployment {
+            status: "running".into(),
+            ..Default::default()
+        };
         assert!(d.active());
         d.status = DEPLOYMENT_STATUS_CANCELLED.into();
         assert_eq!(d.status, "cancelled");

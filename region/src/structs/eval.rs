@@ -137,7 +137,10 @@ mod tests {
 
     #[test]
     fn terminal_statuses_and_spelling() {
-        let mut e = Evaluation { status: EVAL_STATUS_PENDING.into(), ..Default::default() };
+        let mut e = Evaluation {
+            status: EVAL_STATUS_PENDING.into(),
+            ..Default::default()
+        };
         assert!(!e.terminal_status());
         e.status = EVAL_STATUS_BLOCKED.into();
         assert!(!e.terminal_status());

@@ -154,11 +154,20 @@ impl Job {
         self.priority.unwrap_or(DEFAULT_PRIORITY)
     }
 
-    /// True when the job launches children on a schedule.
+    /// True when the job has a `periodic` block (enabled or not), as Nomad's
+    /// `IsPeriodic`: such a job gets no evaluation of its own at registration.
     pub fn is_periodic(&self) -> bool {
+        self.periodic.is_some()
+    }
+
+    /// True when the periodic dispatcher should launch children: periodic and
+    /// enabled, not stopped, not a parameterized template.
+    pub fn is_periodic_active(&self) -> bool {
         self.periodic
             .as_ref()
             .is_some_and(|p| p.enabled.unwrap_or(true))
+            && !self.stop
+            && !self.is_parameterized()
     }
 
     /// True when the job is a template for dispatched children.
@@ -174,5 +183,56 @@ impl Job {
     /// `(namespace, id)`, the key jobs are stored under.
     pub fn namespaced_id(&self) -> (&str, &str) {
         (&self.namespace, &self.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periodic_and_parameterized_predicates() {
+        let mut j = Job {
+            job_type: JOB_TYPE_BATCH.into(),
+            ..Default::default()
+        };
+        assert!(!j.is_periodic() && !j.is_periodic_active() && !j.is_parameterized());
+        j.periodic = Some(PeriodicConfig {
+            enabled: Some(false),
+            ..Default::default()
+        });
+        assert!(j.is_periodic() && !j.is_periodic_active());
+        j.periodic = Some(PeriodicConfig::default());
+        assert!(j.is_periodic_active());
+        j.stop = true;
+        assert!(!j.is_periodic_active());
+        j.stop = false;
+        j.parameterized_job = Some(ParameterizedJobConfig::default());
+        assert!(j.is_parameterized() && !j.is_periodic_active());
+        j.dispatched = true;
+        assert!(!j.is_parameterized());
+        assert!(!j.is_system_like());
+        j.job_type = JOB_TYPE_SYSBATCH.into();
+        assert!(j.is_system_like());
+        assert_eq!(j.effective_priority(), DEFAULT_PRIORITY);
+    }
+
+    #[test]
+    fn lookups() {
+        let j = Job {
+            task_groups: vec![TaskGroup {
+                name: "g".into(),
+                tasks: vec![crate::structs::Task {
+                    name: "t".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let g = j.lookup_task_group("g");
+        assert!(g.is_some_and(|g| g.lookup_task("t").is_some() && g.lookup_task("x").is_none()));
+        assert_eq!(g.map(TaskGroup::desired_count), Some(1));
+        assert!(j.lookup_task_group("x").is_none());
     }
 }

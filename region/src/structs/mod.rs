@@ -15,6 +15,7 @@ pub mod macros;
 
 mod canonicalize;
 mod cron;
+mod validate;
 
 mod alloc;
 mod alloc_metric;
@@ -48,17 +49,17 @@ mod template;
 mod update;
 mod volume;
 
+pub use alloc::*;
+pub use alloc_metric::*;
+pub use alloc_resources::*;
+pub use artifact::*;
 pub use canonicalize::{
     DEFAULT_CPU, DEFAULT_EPHEMERAL_DISK_MB, DEFAULT_KILL_TIMEOUT, DEFAULT_MEMORY_MB,
     default_log_config, default_migrate_strategy, default_reschedule_policy,
     default_restart_policy, default_update_strategy,
 };
-pub use cron::{CronSpecError, parse_cron};
-pub use alloc::*;
-pub use alloc_metric::*;
-pub use alloc_resources::*;
-pub use artifact::*;
 pub use constraint::*;
+pub use cron::{CronSpecError, parse_cron};
 pub use deployment::*;
 pub use ephemeral_disk::*;
 pub use eval::*;
@@ -84,6 +85,7 @@ pub use task_group::*;
 pub use task_state::*;
 pub use template::*;
 pub use update::*;
+pub use validate::{ValidationError, ValidationErrors};
 pub use volume::*;
 
 /// One second in nanoseconds (Nomad durations are integer nanoseconds).

@@ -205,7 +205,10 @@ mod tests {
 
     #[test]
     fn json_initialisms() {
-        let n = Node { http_addr: "10.0.0.1:4646".into(), ..ready_node() };
+        let n = Node {
+            http_addr: "10.0.0.1:4646".into(),
+            ..ready_node()
+        };
         let v = serde_json::to_value(&n).unwrap();
         assert_eq!(v["HTTPAddr"], "10.0.0.1:4646");
         assert!(v.get("SecretID").is_some());

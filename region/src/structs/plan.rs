@@ -114,7 +114,10 @@ impl Plan {
 
     /// Adds a placement (or in-place update) on its node.
     pub fn append_alloc(&mut self, alloc: Allocation) {
-        self.node_allocation.entry(alloc.node_id.clone()).or_default().push(alloc);
+        self.node_allocation
+            .entry(alloc.node_id.clone())
+            .or_default()
+            .push(alloc);
     }
 
     /// Adds a stop of `alloc` with the given desired status and description.
@@ -123,7 +126,10 @@ impl Plan {
         stopped.job = None; // Nomad strips the job from stops: the state store has it.
         stopped.desired_status = desired.to_string();
         stopped.desired_description = description.to_string();
-        self.node_update.entry(alloc.node_id.clone()).or_default().push(stopped);
+        self.node_update
+            .entry(alloc.node_id.clone())
+            .or_default()
+            .push(stopped);
     }
 }
 
@@ -156,7 +162,7 @@ mod tests {
         assert!(stopped.job.is_none());
         p.append_alloc(a);
         assert_eq!(p.node_allocation["n1"].len(), 1);
-        let v = serde_json::to_value(&PlanAnnotations::default()).unwrap();
+        let v = serde_json::to_value(PlanAnnotations::default()).unwrap();
         assert!(v.get("DesiredTGUpdates").is_some());
         assert!(PlanResult::default().fully_committed());
     }

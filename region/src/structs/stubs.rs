@@ -246,7 +246,11 @@ impl Node {
             name: self.name.clone(),
             node_class: self.node_class.clone(),
             node_pool: self.node_pool.clone(),
-            version: self.attributes.get("nomad.version").cloned().unwrap_or_default(),
+            version: self
+                .attributes
+                .get("nomad.version")
+                .cloned()
+                .unwrap_or_default(),
             drain: self.drain_strategy.is_some(),
             scheduling_eligibility: self.scheduling_eligibility.clone(),
             status: self.status.clone(),
@@ -267,7 +271,9 @@ fn http_host(addr: &str) -> &str {
         return rest.split(']').next().unwrap_or(rest);
     }
     match addr.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => host,
+        Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => {
+            host
+        }
         _ => addr,
     }
 }
@@ -284,19 +290,34 @@ mod tests {
             name: "web".into(),
             job_type: "batch".into(),
             priority: Some(70),
-            periodic: Some(PeriodicConfig { spec: "@daily".into(), ..Default::default() }),
+            periodic: Some(PeriodicConfig {
+                spec: "@daily".into(),
+                ..Default::default()
+            }),
             version: 3,
             ..Default::default()
         };
-        let mut summary = JobSummary { job_id: "web".into(), ..Default::default() };
-        summary.summary.insert("g".into(), TaskGroupSummary { running: 2, ..Default::default() });
+        let mut summary = JobSummary {
+            job_id: "web".into(),
+            ..Default::default()
+        };
+        summary.summary.insert(
+            "g".into(),
+            TaskGroupSummary {
+                running: 2,
+                ..Default::default()
+            },
+        );
         let s = job.stub(Some(&summary));
         assert_eq!(s.id, "web");
         assert_eq!(s.priority, 70);
         assert!(s.periodic);
         assert!(!s.parameterized_job);
         assert_eq!(s.version, 3);
-        assert_eq!(s.job_summary.as_ref().map(|j| j.summary["g"].running), Some(2));
+        assert_eq!(
+            s.job_summary.as_ref().map(|j| j.summary["g"].running),
+            Some(2)
+        );
         let v = serde_json::to_value(&s).unwrap();
         assert_eq!(v["JobSummary"]["Summary"]["g"]["Running"], 2);
         assert_eq!(v["ParameterizedJob"], false);
@@ -306,7 +327,11 @@ mod tests {
     fn alloc_stub_takes_job_type_and_version() {
         let a = Allocation {
             id: "a1".into(),
-            job: Some(Box::new(Job { job_type: "service".into(), version: 4, ..Default::default() })),
+            job: Some(Box::new(Job {
+                job_type: "service".into(),
+                version: 4,
+                ..Default::default()
+            })),
             client_status: "running".into(),
             ..Default::default()
         };
@@ -318,7 +343,10 @@ mod tests {
 
     #[test]
     fn node_stub_address_and_version() {
-        let mut n = Node { http_addr: "10.1.2.3:4646".into(), ..Default::default() };
+        let mut n = Node {
+            http_addr: "10.1.2.3:4646".into(),
+            ..Default::default()
+        };
         n.attributes.insert("nomad.version".into(), "1.9.0".into());
         let s = n.stub();
         assert_eq!(s.address, "10.1.2.3");

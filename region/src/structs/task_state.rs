@@ -146,6 +146,10 @@ impl TaskState {
 impl TaskEvent {
     /// An event of `event_type` at `time` (Unix nanoseconds).
     pub fn new(event_type: &str, time: i64) -> Self {
-        Self { event_type: event_type.to_string(), time, ..Default::default() }
+        Self {
+            event_type: event_type.to_string(),
+            time,
+            ..Default::default()
+        }
     }
 }

@@ -16,10 +16,10 @@ pub struct FmtArgs {
     #[arg(long)]
     pub check: bool,
     /// List the files whose formatting differs.
-    #[arg(long, action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, action = ArgAction::Set, default_value_t = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub list: bool,
     /// Write the result back to the file instead of stdout.
-    #[arg(long, action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, action = ArgAction::Set, default_value_t = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub write: bool,
     /// Process files in subdirectories too.
     #[arg(long)]

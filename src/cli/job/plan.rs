@@ -16,7 +16,7 @@ use crate::cli::{CliError, GlobalOpts};
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Show the job diff (default true).
-    #[arg(long, action = clap::ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, action = clap::ArgAction::Set, default_value_t = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub diff: bool,
     /// Show full-length IDs and every field of the diff.
     #[arg(long)]

@@ -118,7 +118,7 @@ fn job_detail(job: &Job, summary: &JobSummary, allocs: &[AllocListStub], verbose
 pub fn alloc_table(allocs: &[AllocListStub], verbose: bool) -> String {
     let now = now_nanos();
     let mut sorted: Vec<&AllocListStub> = allocs.iter().collect();
-    sorted.sort_by(|a, b| b.create_index.cmp(&a.create_index));
+    sorted.sort_by_key(|a| std::cmp::Reverse(a.create_index));
     let mut rows = vec!["ID|Node ID|Task Group|Version|Desired|Status|Created|Modified".to_owned()];
     for a in sorted {
         let (created, modified) = if verbose {

@@ -45,14 +45,23 @@ fn duration(config: &BTreeMap<String, serde_json::Value>, key: &str) -> Result<O
 impl MockConfig {
     fn parse(config: &BTreeMap<String, serde_json::Value>) -> Result<Self> {
         let int = |k: &str| config.get(k).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
-        let string = |k: &str| config.get(k).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(String::from);
+        let string = |k: &str| {
+            config
+                .get(k)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
         Ok(Self {
             run_for: duration(config, "run_for")?,
             exit_code: int("exit_code"),
             exit_signal: int("exit_signal"),
             exit_err_msg: string("exit_err_msg"),
             start_error: string("start_error"),
-            start_error_recoverable: config.get("start_error_recoverable").and_then(|v| v.as_bool()).unwrap_or(false),
+            start_error_recoverable: config
+                .get("start_error_recoverable")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
             stdout_string: string("stdout_string"),
             kill_after: duration(config, "kill_after")?.unwrap_or_default(),
         })
@@ -78,7 +87,10 @@ impl Driver for MockDriver {
         Box::pin(async move {
             let cfg = MockConfig::parse(&spec.config)?;
             if let Some(message) = cfg.start_error.clone() {
-                return Err(ClientError::DriverStart { message, recoverable: cfg.start_error_recoverable });
+                return Err(ClientError::DriverStart {
+                    message,
+                    recoverable: cfg.start_error_recoverable,
+                });
             }
             if let (Some(s), Some(out)) = (&cfg.stdout_string, spec.stdout.as_mut()) {
                 out.write_all(s.as_bytes())?;
@@ -95,10 +107,19 @@ impl Driver for MockDriver {
                 // Detached timer: it only publishes the exit and ends by itself.
                 tokio::spawn(async move {
                     tokio::time::sleep(run_for).await;
-                    tx2.send_if_modified(|r| r.is_none() && { *r = Some(natural); true });
+                    tx2.send_if_modified(|r| {
+                        r.is_none() && {
+                            *r = Some(natural);
+                            true
+                        }
+                    });
                 });
             }
-            Ok(Box::new(MockHandle { exit_tx: tx, exit: rx, kill_after: cfg.kill_after }) as Box<dyn TaskHandle>)
+            Ok(Box::new(MockHandle {
+                exit_tx: tx,
+                exit: rx,
+                kill_after: cfg.kill_after,
+            }) as Box<dyn TaskHandle>)
         })
     }
 }
@@ -115,7 +136,10 @@ impl MockHandle {
         let mut rx = self.exit.clone();
         match rx.wait_for(|r| r.is_some()).await {
             Ok(r) => r.clone().unwrap_or_default(),
-            Err(_) => ExitResult { exit_code: -1, ..Default::default() },
+            Err(_) => ExitResult {
+                exit_code: -1,
+                ..Default::default()
+            },
         }
     }
 }
@@ -131,22 +155,32 @@ impl TaskHandle for MockHandle {
 
     fn signal(&self, name: &str) -> Result<()> {
         super::signal::parse(name)?;
-        if self.exit.borrow().is_some() { Err(ClientError::TaskNotRunning) } else { Ok(()) }
+        if self.exit.borrow().is_some() {
+            Err(ClientError::TaskNotRunning)
+        } else {
+            Ok(())
+        }
     }
 
     fn stop(&self, name: &str, timeout: Duration) -> BoxFuture<'_, ExitResult> {
         let sig = super::signal::parse(name).unwrap_or(libc::SIGINT);
         Box::pin(async move {
             // Honours the signal after `kill_after`, or is force-killed at the timeout.
-            let (delay, signal) =
-                if self.kill_after <= timeout { (self.kill_after, sig) } else { (timeout, libc::SIGKILL) };
+            let (delay, signal) = if self.kill_after <= timeout {
+                (self.kill_after, sig)
+            } else {
+                (timeout, libc::SIGKILL)
+            };
             tokio::select! {
                 r = self.wait_exit() => return r,
                 _ = tokio::time::sleep(delay) => {}
             }
             self.exit_tx.send_if_modified(|r| {
                 r.is_none() && {
-                    *r = Some(ExitResult { signal, ..Default::default() });
+                    *r = Some(ExitResult {
+                        signal,
+                        ..Default::default()
+                    });
                     true
                 }
             });
@@ -155,7 +189,10 @@ impl TaskHandle for MockHandle {
     }
 
     fn stats(&self) -> TaskResourceUsage {
-        TaskResourceUsage { timestamp: super::super::now_nanos(), ..Default::default() }
+        TaskResourceUsage {
+            timestamp: super::super::now_nanos(),
+            ..Default::default()
+        }
     }
 }
 
@@ -178,25 +215,48 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn exits_as_configured() {
-        let h = MockDriver.start(spec(serde_json::json!({"run_for": "10s", "exit_code": 7}))).await.unwrap();
+        let h = MockDriver
+            .start(spec(serde_json::json!({"run_for": "20ms", "exit_code": 7})))
+            .await
+            .unwrap();
         assert_eq!(h.wait().await.exit_code, 7);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn stop_honours_kill_after() {
-        let h = MockDriver.start(spec(serde_json::json!({"kill_after": "1s"}))).await.unwrap();
-        assert_eq!(h.stop("SIGTERM", Duration::from_secs(5)).await.signal, libc::SIGTERM);
-        let h = MockDriver.start(spec(serde_json::json!({"kill_after": "10s"}))).await.unwrap();
-        assert_eq!(h.stop("SIGTERM", Duration::from_secs(5)).await.signal, libc::SIGKILL);
+        let h = MockDriver
+            .start(spec(serde_json::json!({"kill_after": "10ms"})))
+            .await
+            .unwrap();
+        assert_eq!(
+            h.stop("SIGTERM", Duration::from_secs(5)).await.signal,
+            libc::SIGTERM
+        );
+        let h = MockDriver
+            .start(spec(serde_json::json!({"kill_after": "10s"})))
+            .await
+            .unwrap();
+        assert_eq!(
+            h.stop("SIGTERM", Duration::from_millis(20)).await.signal,
+            libc::SIGKILL
+        );
     }
 
     #[tokio::test]
     async fn start_errors() {
-        let r = MockDriver.start(spec(serde_json::json!({"start_error": "boom", "start_error_recoverable": true}))).await;
-        assert!(matches!(r, Err(ClientError::DriverStart { recoverable: true, ref message }) if message == "boom"));
-        let r = MockDriver.start(spec(serde_json::json!({"run_for": "soon"}))).await;
+        let r = MockDriver
+            .start(spec(
+                serde_json::json!({"start_error": "boom", "start_error_recoverable": true}),
+            ))
+            .await;
+        assert!(
+            matches!(r, Err(ClientError::DriverStart { recoverable: true, ref message }) if message == "boom")
+        );
+        let r = MockDriver
+            .start(spec(serde_json::json!({"run_for": "soon"})))
+            .await;
         assert!(matches!(r, Err(ClientError::TaskConfig(_))));
     }
 }

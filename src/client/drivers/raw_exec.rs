@@ -67,7 +67,11 @@ impl Driver for RawExecDriver {
 fn command_line(config: &BTreeMap<String, serde_json::Value>) -> Result<(String, Vec<String>)> {
     let command = match config.get("command") {
         Some(serde_json::Value::String(c)) if !c.is_empty() => c.clone(),
-        _ => return Err(ClientError::TaskConfig("missing required field \"command\"".into())),
+        _ => {
+            return Err(ClientError::TaskConfig(
+                "missing required field \"command\"".into(),
+            ));
+        }
     };
     let args = match config.get("args") {
         None | Some(serde_json::Value::Null) => Vec::new(),
@@ -78,7 +82,11 @@ fn command_line(config: &BTreeMap<String, serde_json::Value>) -> Result<(String,
                 other => other.to_string(),
             })
             .collect(),
-        Some(_) => return Err(ClientError::TaskConfig("\"args\" must be a list of strings".into())),
+        Some(_) => {
+            return Err(ClientError::TaskConfig(
+                "\"args\" must be a list of strings".into(),
+            ));
+        }
     };
     Ok((command, args))
 }
@@ -97,8 +105,16 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
         .envs(&spec.env)
         .current_dir(&spec.task_dir)
         .stdin(Stdio::null())
-        .stdout(if spec.stdout.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stderr(if spec.stderr.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(if spec.stdout.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stderr(if spec.stderr.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .process_group(0)
         .kill_on_drop(false);
     let mut child = cmd.spawn().map_err(|e| ClientError::DriverStart {
@@ -123,7 +139,11 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
                 signal: status.signal().unwrap_or(0),
                 ..Default::default()
             },
-            Err(e) => ExitResult { exit_code: -1, err: Some(e.to_string()), ..Default::default() },
+            Err(e) => ExitResult {
+                exit_code: -1,
+                err: Some(e.to_string()),
+                ..Default::default()
+            },
         };
         for p in pumps {
             // Background children may hold the pipes open: don't wait for them forever.
@@ -131,7 +151,12 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
         }
         let _ = tx.send(Some(result));
     });
-    Ok(RawExecHandle { pid, exit: rx, cpu: Mutex::new(CpuTracker::default()), mhz: spec.mhz_per_core })
+    Ok(RawExecHandle {
+        pid,
+        exit: rx,
+        cpu: Mutex::new(CpuTracker::default()),
+        mhz: spec.mhz_per_core,
+    })
 }
 
 /// A running raw_exec task.
@@ -162,7 +187,11 @@ impl RawExecHandle {
         let mut rx = self.exit.clone();
         match rx.wait_for(|r| r.is_some()).await {
             Ok(r) => r.clone().unwrap_or_default(),
-            Err(_) => ExitResult { exit_code: -1, err: Some("task waiter vanished".into()), ..Default::default() },
+            Err(_) => ExitResult {
+                exit_code: -1,
+                err: Some("task waiter vanished".into()),
+                ..Default::default()
+            },
         }
     }
 }
@@ -190,7 +219,10 @@ impl TaskHandle for RawExecHandle {
         Box::pin(async move {
             if !self.exited() {
                 self.kill_group(sig);
-                if tokio::time::timeout(timeout, self.wait_exit()).await.is_err() {
+                if tokio::time::timeout(timeout, self.wait_exit())
+                    .await
+                    .is_err()
+                {
                     self.kill_group(libc::SIGKILL);
                 }
             }
@@ -208,7 +240,11 @@ impl TaskHandle for RawExecHandle {
             Ok(mut t) => t.usage(now, sample, self.mhz),
             Err(p) => p.into_inner().usage(now, sample, self.mhz),
         };
-        TaskResourceUsage { resource_usage: usage, timestamp: super::super::now_nanos(), pids: None }
+        TaskResourceUsage {
+            resource_usage: usage,
+            timestamp: super::super::now_nanos(),
+            pids: None,
+        }
     }
 }
 
@@ -238,7 +274,10 @@ mod tests {
     async fn runs_command_with_env_and_logs() {
         let tmp = tempfile::tempdir().unwrap();
         let d = RawExecDriver::new(true);
-        let h = d.start(spec(tmp.path(), "echo $GREETING; echo oops >&2; exit 3")).await.unwrap();
+        let h = d
+            .start(spec(tmp.path(), "echo $GREETING; echo oops >&2; exit 3"))
+            .await
+            .unwrap();
         let r = h.wait().await;
         assert_eq!(r.exit_code, 3);
         assert!(!r.successful());
@@ -251,8 +290,21 @@ mod tests {
     async fn stop_sends_signal_then_kills() {
         let tmp = tempfile::tempdir().unwrap();
         let d = RawExecDriver::new(true);
-        // Ignores SIGINT, so only the forced kill ends it.
-        let h = d.start(spec(tmp.path(), "trap '' INT; while true; do sleep 0.05; done")).await.unwrap();
+        // Ignores SIGINT, so only the forced kill ends it. Wait until the trap is set.
+        let h = d
+            .start(spec(
+                tmp.path(),
+                "trap '' INT; echo ready; while true; do sleep 0.05; done",
+            ))
+            .await
+            .unwrap();
+        let out = log_path(tmp.path(), "t", "stdout", 0);
+        while !std::fs::read_to_string(&out)
+            .unwrap_or_default()
+            .contains("ready")
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         let r = h.stop("SIGINT", Duration::from_millis(200)).await;
         assert_eq!(r.signal, libc::SIGKILL);
         // A task that honours the signal exits with it.
@@ -268,14 +320,24 @@ mod tests {
         let off = RawExecDriver::new(false);
         assert!(!off.fingerprint().detected);
         assert_eq!(off.fingerprint().health_description, "disabled");
-        assert!(matches!(off.start(spec(tmp.path(), "true")).await, Err(ClientError::DriverUnavailable(_))));
+        assert!(matches!(
+            off.start(spec(tmp.path(), "true")).await,
+            Err(ClientError::DriverUnavailable(_))
+        ));
         let on = RawExecDriver::new(true);
-        assert_eq!(on.fingerprint().attributes.get("driver.raw_exec").map(String::as_str), Some("true"));
+        assert_eq!(
+            on.fingerprint()
+                .attributes
+                .get("driver.raw_exec")
+                .map(String::as_str),
+            Some("true")
+        );
         let mut s = spec(tmp.path(), "true");
         s.config.remove("command");
         assert!(matches!(on.start(s).await, Err(ClientError::TaskConfig(_))));
         let mut s = spec(tmp.path(), "true");
-        s.config.insert("command".into(), serde_json::json!("/no/such/binary"));
+        s.config
+            .insert("command".into(), serde_json::json!("/no/such/binary"));
         match on.start(s).await {
             Err(ClientError::DriverStart { recoverable, .. }) => assert!(!recoverable),
             other => panic!("expected a start error, got {:?}", other.map(|h| h.pid())),
@@ -285,7 +347,10 @@ mod tests {
     #[tokio::test]
     async fn stats_see_the_process() {
         let tmp = tempfile::tempdir().unwrap();
-        let h = RawExecDriver::new(true).start(spec(tmp.path(), "exec sleep 30")).await.unwrap();
+        let h = RawExecDriver::new(true)
+            .start(spec(tmp.path(), "exec sleep 30"))
+            .await
+            .unwrap();
         // The process is spawned synchronously, so it is already in /proc.
         let s = h.stats();
         assert!(s.resource_usage.memory_stats.rss > 0);

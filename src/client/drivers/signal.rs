@@ -56,6 +56,9 @@ mod tests {
         assert_eq!(parse("SIGINT").unwrap(), libc::SIGINT);
         assert_eq!(parse("term").unwrap(), libc::SIGTERM);
         assert_eq!(parse("SigHup").unwrap(), libc::SIGHUP);
-        assert!(matches!(parse("SIGNOPE"), Err(ClientError::UnknownSignal(_))));
+        assert!(matches!(
+            parse("SIGNOPE"),
+            Err(ClientError::UnknownSignal(_))
+        ));
     }
 }

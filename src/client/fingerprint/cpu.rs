@@ -25,7 +25,9 @@ pub fn parse_cpuinfo(text: &str) -> (u32, Option<f64>, String) {
     let mut mhz: Option<f64> = None;
     let mut model = String::new();
     for line in text.lines() {
-        let Some((k, v)) = line.split_once(':') else { continue };
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
         let (k, v) = (k.trim(), v.trim());
         match k {
             "processor" => cores += 1,
@@ -78,7 +80,11 @@ mod tests {
         assert_eq!(cores, 2);
         assert_eq!(mhz, Some(2500.5));
         assert_eq!(model, "Fancy CPU @ 2.5GHz");
-        let c = CpuInfo { cores: 2, mhz: 2500.5, model };
+        let c = CpuInfo {
+            cores: 2,
+            mhz: 2500.5,
+            model,
+        };
         assert_eq!(c.total_compute(), 5001);
         assert_eq!(parse_cpuinfo("").1, None);
     }

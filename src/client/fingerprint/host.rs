@@ -26,7 +26,9 @@ pub fn uname() -> Uname {
     }
     let s = |f: &[libc::c_char]| {
         // SAFETY: uname NUL-terminates each field within its array.
-        unsafe { CStr::from_ptr(f.as_ptr()) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(f.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
     };
     Uname {
         sysname: s(&u.sysname).to_lowercase(),
@@ -85,7 +87,9 @@ pub fn disk_space(path: &Path) -> (u64, u64) {
             None => return (0, 0),
         }
     }
-    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()) else { return (0, 0) };
+    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()) else {
+        return (0, 0);
+    };
     // SAFETY: statvfs is plain old data; the path is a valid NUL-terminated string.
     let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
     if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
@@ -101,9 +105,13 @@ mod tests {
 
     #[test]
     fn parses_host_files() {
-        let (id, ver) = parse_os_release("NAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID=\"13\"\n");
+        let (id, ver) =
+            parse_os_release("NAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID=\"13\"\n");
         assert_eq!((id.as_str(), ver.as_str()), ("debian", "13"));
-        assert_eq!(parse_meminfo_total("MemTotal:       16384 kB\nMemFree: 1 kB\n"), Some(16384 * 1024));
+        assert_eq!(
+            parse_meminfo_total("MemTotal:       16384 kB\nMemFree: 1 kB\n"),
+            Some(16384 * 1024)
+        );
         assert_eq!(parse_meminfo_total("nothing"), None);
         assert_eq!(go_arch("x86_64"), "amd64");
         assert_eq!(go_arch("aarch64"), "arm64");

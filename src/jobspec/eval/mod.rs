@@ -17,10 +17,13 @@ use hcl_edit::expr::Expression;
 use std::collections::BTreeSet;
 
 /// Evaluates expressions of one file against its variables and locals.
+#[derive(Clone)]
 pub(crate) struct Evaluator<'a> {
     ctx: Context<'static>,
     vars: BTreeSet<String>,
     locals: BTreeSet<String>,
+    /// Extra names bound by enclosing `dynamic` blocks (their iterators).
+    bound: Vec<String>,
     file: &'a str,
     lines: &'a LineIndex<'a>,
 }
@@ -36,6 +39,7 @@ impl<'a> Evaluator<'a> {
             ctx,
             vars: BTreeSet::new(),
             locals: BTreeSet::new(),
+            bound: Vec::new(),
             file,
             lines,
         }
@@ -51,6 +55,14 @@ impl<'a> Evaluator<'a> {
     pub(crate) fn set_locals(&mut self, values: hcl::Map<String, hcl::Value>) {
         self.locals = values.keys().cloned().collect();
         self.ctx.declare_var("local", hcl::Value::Object(values));
+    }
+
+    /// A copy of this evaluator with `name` bound to `value` (a `dynamic` block iterator).
+    pub(crate) fn with_bound(&self, name: &str, value: hcl::Value) -> Evaluator<'a> {
+        let mut ev = self.clone();
+        ev.ctx.declare_var(name, value);
+        ev.bound.push(name.to_string());
+        ev
     }
 
     /// The file name errors are reported against.
@@ -70,14 +82,15 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates `expr` to HCL's value model.
     pub(crate) fn eval_hcl(&self, expr: &Expression) -> Result<hcl::Value> {
-        let mut expr = expr.clone();
-        rewrite::keep_foreign_as_text(&mut expr, self.lines.src());
-        self.check_refs(&expr)?;
+        // The rewrite may replace the outermost node, so take the position first.
         let span = expr.span();
+        let mut expr = expr.clone();
+        rewrite::keep_foreign_as_text(&mut expr, self.lines.src(), &self.bound);
+        self.check_refs(&expr)?;
         let hexpr: hcl::Expression = expr.into();
         hexpr.evaluate(&self.ctx).map_err(|e| JobspecError::Eval {
             at: self.at(span),
-            message: one_line(&e.to_string()),
+            message: eval_message(&e.to_string()),
         })
     }
 
@@ -93,7 +106,7 @@ impl<'a> Evaluator<'a> {
     /// Refuses references the parser cannot resolve: undeclared `var.x`, unknown `local.x`,
     /// runtime roots outside strings, unknown functions.
     fn check_refs(&self, expr: &Expression) -> Result<()> {
-        let refs = Refs::of(expr, &[]);
+        let refs = Refs::of(expr, &self.bound);
         for root in &refs.roots {
             let known = match (root.name.as_str(), &root.attr) {
                 ("var", Some(attr)) => self.vars.contains(attr),
@@ -123,6 +136,21 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// hcl-rs's message without its "in expression `...`" tail (the position says where) and
+/// without the names of the internal operator functions.
+fn eval_message(raw: &str) -> String {
+    let mut text = one_line(raw);
+    if let Some(i) = text.find(" in expression `") {
+        text.truncate(i);
+    }
+    if let Some(rest) = text.strip_prefix("error calling function `__")
+        && let Some((_, detail)) = rest.split_once("`: ")
+    {
+        return detail.to_string();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,29 +168,42 @@ mod tests {
         let mut locals = hcl::Map::new();
         locals.insert("env".to_string(), hcl::Value::from("prod"));
         ev.set_locals(locals);
-        let body: Body = src.parse().map_err(|e: hcl_edit::parser::Error| JobspecError::Syntax {
-            at: Location::new("t.hcl", None),
-            message: e.message().to_string(),
-        })?;
-        let attr = body.get_attribute("x").ok_or_else(|| JobspecError::Invalid {
-            at: Location::new("t.hcl", None),
-            message: "no x".into(),
-        })?;
+        let body: Body =
+            src.parse()
+                .map_err(|e: hcl_edit::parser::Error| JobspecError::Syntax {
+                    at: Location::new("t.hcl", None),
+                    message: e.message().to_string(),
+                })?;
+        let attr = body
+            .get_attribute("x")
+            .ok_or_else(|| JobspecError::Invalid {
+                at: Location::new("t.hcl", None),
+                message: "no x".into(),
+            })?;
         ev.eval(&attr.value)
     }
 
     #[test]
     fn evaluates_vars_locals_and_functions() {
         assert_eq!(eval("x = var.n").ok(), Some(json!(3)));
-        assert_eq!(eval("x = \"${var.name}-${local.env}\"").ok(), Some(json!("web-prod")));
+        assert_eq!(
+            eval("x = \"${var.name}-${local.env}\"").ok(),
+            Some(json!("web-prod"))
+        );
         assert_eq!(eval("x = \"${var.n}\"").ok(), Some(json!(3)));
         assert_eq!(eval("x = upper(var.name)").ok(), Some(json!("WEB")));
-        assert_eq!(eval("x = var.n > 2 ? \"big\" : \"small\"").ok(), Some(json!("big")));
+        assert_eq!(
+            eval("x = var.n > 2 ? \"big\" : \"small\"").ok(),
+            Some(json!("big"))
+        );
         assert_eq!(
             eval("x = [for i in range(var.n) : \"${var.name}-${i}\"]").ok(),
             Some(json!(["web-0", "web-1", "web-2"]))
         );
-        assert_eq!(eval("x = {a = 1, b = [true, null]}").ok(), Some(json!({"a": 1, "b": [true, null]})));
+        assert_eq!(
+            eval("x = {a = 1, b = [true, null]}").ok(),
+            Some(json!({"a": 1, "b": [true, null]}))
+        );
     }
 
     #[test]
@@ -177,18 +218,27 @@ mod tests {
         );
         assert_eq!(
             eval("x = [\"${meta.rack}\", \"${node.unique.name}\", \"${env[\"HOME\"]}\"]").ok(),
-            Some(json!(["${meta.rack}", "${node.unique.name}", "${env[\"HOME\"]}"]))
+            Some(json!([
+                "${meta.rack}",
+                "${node.unique.name}",
+                "${env[\"HOME\"]}"
+            ]))
         );
         assert_eq!(
             eval("x = <<EOT\nhost=${attr.unique.hostname} app=${var.name}\nEOT\n").ok(),
             Some(json!("host=${attr.unique.hostname} app=web\n"))
         );
-        assert_eq!(eval("x = \"$${var.name}\"").ok(), Some(json!("${var.name}")));
+        assert_eq!(
+            eval("x = \"$${var.name}\"").ok(),
+            Some(json!("${var.name}"))
+        );
     }
 
     #[test]
     fn reports_unresolvable_references_with_position() {
-        let e = eval("\n  x = \"a-${var.nope}\"").err().map(|e| e.to_string());
+        let e = eval("\n  x = \"a-${var.nope}\"")
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(
             e.as_deref(),
             Some("t.hcl:2:12: Unknown variable; there is no variable named \"nope\"")
@@ -210,5 +260,10 @@ mod tests {
         );
         let e = eval("x = 1 + \"a\"").err();
         assert!(matches!(e, Some(JobspecError::Eval { .. })), "{e:?}");
+        let e = eval("x = [1, var.n / 0]").err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("t.hcl:1:5: Invalid expression; division by zero")
+        );
     }
 }

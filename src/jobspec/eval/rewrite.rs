@@ -1,17 +1,22 @@
-//! Keeping runtime interpolations as text: in every template of an expression, an
-//! interpolation or directive that refers to anything but `var`/`local` (e.g. `${attr.x}`,
-//! `${NOMAD_ALLOC_ID}`, `${meta.rack}`) is replaced by a literal holding its source text, so
-//! that evaluating the rest leaves it exactly as written for the scheduler and client.
+//! Preparing an expression for evaluation:
+//! * keeping runtime interpolations as text: in every template, an interpolation or directive
+//!   that refers to anything but `var`/`local` (e.g. `${attr.x}`, `${NOMAD_ALLOC_ID}`,
+//!   `${meta.rack}`) becomes a literal holding its source text, so evaluating the rest leaves
+//!   it exactly as written for the scheduler and client;
+//! * checked arithmetic: `a / b` becomes `__div(a, b)` (and so on), because hcl-rs's own
+//!   operators panic on division by zero and overflow.
 
+use super::super::funcs::arith;
 use super::refs::Refs;
-use hcl_edit::Span;
-use hcl_edit::expr::Expression;
+use hcl_edit::expr::{Expression, FuncArgs, FuncCall, UnaryOperator};
+use hcl_edit::{Ident, Span};
 use hcl_edit::template::{Element, Template};
 use hcl_edit::{Spanned, template::Directive};
 
-/// Rewrites `expr` in place; `src` is the text it was parsed from (for the literal text).
-pub(crate) fn keep_foreign_as_text(expr: &mut Expression, src: &str) {
-    let mut scope = Vec::new();
+/// Rewrites `expr` in place; `src` is the text it was parsed from (for the literal text) and
+/// `bound` the names already bound around it (`dynamic` block iterators).
+pub(crate) fn keep_foreign_as_text(expr: &mut Expression, src: &str, bound: &[String]) {
+    let mut scope = bound.to_vec();
     walk(expr, src, &mut scope);
 }
 
@@ -45,10 +50,21 @@ fn walk(expr: &mut Expression, src: &str, scope: &mut Vec<String>) {
             walk(&mut c.true_expr, src, scope);
             walk(&mut c.false_expr, src, scope);
         }
-        Expression::UnaryOp(op) => walk(&mut op.expr, src, scope),
+        Expression::UnaryOp(op) => {
+            walk(&mut op.expr, src, scope);
+            if *op.operator.value() == UnaryOperator::Neg {
+                let operand = std::mem::replace(&mut op.expr, Expression::null());
+                *expr = call(arith::NEG, vec![operand]);
+            }
+        }
         Expression::BinaryOp(op) => {
             walk(&mut op.lhs_expr, src, scope);
             walk(&mut op.rhs_expr, src, scope);
+            if let Some(name) = arith::binary_name(*op.operator.value()) {
+                let lhs = std::mem::replace(&mut op.lhs_expr, Expression::null());
+                let rhs = std::mem::replace(&mut op.rhs_expr, Expression::null());
+                *expr = call(name, vec![lhs, rhs]);
+            }
         }
         Expression::ForExpr(f) => {
             walk(&mut f.intro.collection_expr, src, scope);
@@ -67,6 +83,14 @@ fn walk(expr: &mut Expression, src: &str, scope: &mut Vec<String>) {
             scope.truncate(before);
         }
     }
+}
+
+/// A call of one of the internal arithmetic functions.
+fn call(name: &'static str, args: Vec<Expression>) -> Expression {
+    Expression::FuncCall(Box::new(FuncCall::new(
+        Ident::new_unchecked(name),
+        FuncArgs::from(args),
+    )))
 }
 
 fn template(t: &mut Template, src: &str, scope: &mut Vec<String>) {
@@ -126,8 +150,14 @@ mod tests {
             .get_attribute("x")
             .map(|a| a.value.clone())
             .expect("attribute x");
-        keep_foreign_as_text(&mut expr, &text);
-        hcl::Expression::from(expr).to_string()
+        keep_foreign_as_text(&mut expr, &text, &[]);
+        // Multi-line output (arrays) is joined so expectations stay on one line.
+        hcl::Expression::from(expr)
+            .to_string()
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("")
     }
 
     #[test]
@@ -144,10 +174,17 @@ mod tests {
     }
 
     #[test]
+    fn arithmetic_becomes_checked_calls() {
+        assert_eq!(rewritten("var.a * 2 + -var.b"), "__add(__mul(var.a, 2), __neg(var.b))");
+        assert_eq!(rewritten("\"${var.a / 2}\""), "\"${ __div(var.a, 2) }\"");
+        assert_eq!(rewritten("var.a > 2 && !var.b"), "var.a > 2 && !var.b");
+    }
+
+    #[test]
     fn nested_templates_are_rewritten_too() {
         assert_eq!(
             rewritten("[\"${meta.rack}\", upper(\"${var.a}\")]"),
-            "[\"$${meta.rack}\", upper(\"${var.a}\")]"
+            "[\"$${meta.rack}\",upper(\"${var.a}\")]"
         );
     }
 }

@@ -232,7 +232,9 @@ mod tests {
     use hcl::Value;
 
     fn list(items: &[&str]) -> Result<Value, String> {
-        Ok(Value::Array(items.iter().map(|s| Value::from(*s)).collect()))
+        Ok(Value::Array(
+            items.iter().map(|s| Value::from(*s)).collect(),
+        ))
     }
 
     #[test]
@@ -271,7 +273,10 @@ mod tests {
             Ok(Value::Array(vec![2.into(), 1.into()]))
         );
         assert_eq!(eval("lookup({a = \"x\"}, \"a\")"), Ok(Value::from("x")));
-        assert_eq!(eval("lookup({a = \"x\"}, \"b\", \"d\")"), Ok(Value::from("d")));
+        assert_eq!(
+            eval("lookup({a = \"x\"}, \"b\", \"d\")"),
+            Ok(Value::from("d"))
+        );
         assert!(eval("lookup({a = \"x\"}, \"b\")").is_err());
         assert_eq!(
             eval("merge({a = 1, b = 2}, {b = 3})"),

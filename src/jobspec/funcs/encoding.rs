@@ -172,11 +172,29 @@ mod tests {
 
     #[test]
     fn encodings() {
-        assert_eq!(eval("jsonencode({a = [1]})"), Ok(Value::from("{\"a\":[1]}")));
-        assert_eq!(eval("jsondecode(\"[true]\")"), Ok(Value::Array(vec![true.into()])));
-        for (plain, enc) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("nomad!", "bm9tYWQh")] {
-            assert_eq!(eval(&format!("base64encode(\"{plain}\")")), Ok(Value::from(enc)));
-            assert_eq!(eval(&format!("base64decode(\"{enc}\")")), Ok(Value::from(plain)));
+        assert_eq!(
+            eval("jsonencode({a = [1]})"),
+            Ok(Value::from("{\"a\":[1]}"))
+        );
+        assert_eq!(
+            eval("jsondecode(\"[true]\")"),
+            Ok(Value::Array(vec![true.into()]))
+        );
+        for (plain, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("nomad!", "bm9tYWQh"),
+        ] {
+            assert_eq!(
+                eval(&format!("base64encode(\"{plain}\")")),
+                Ok(Value::from(enc))
+            );
+            assert_eq!(
+                eval(&format!("base64decode(\"{enc}\")")),
+                Ok(Value::from(plain))
+            );
         }
         assert!(eval("base64decode(\"***\")").is_err());
     }

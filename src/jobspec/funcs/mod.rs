@@ -2,6 +2,7 @@
 //! a subset of the standard library Nomad's HCL2 offers, written against `hcl::Value`.
 //! Arguments are checked by `hcl::eval` against each definition before the function runs.
 
+pub(crate) mod arith;
 mod collections;
 mod encoding;
 mod strings;
@@ -56,6 +57,13 @@ const fn d(
 }
 
 const LIBRARY: &[Def] = &[
+    // operators, rewritten into calls (see `arith`)
+    d("__add", &[P::Num, P::Num], None, arith::add),
+    d("__sub", &[P::Num, P::Num], None, arith::sub),
+    d("__mul", &[P::Num, P::Num], None, arith::mul),
+    d("__div", &[P::Num, P::Num], None, arith::div),
+    d("__mod", &[P::Num, P::Num], None, arith::rem),
+    d(arith::NEG, &[P::Num], None, arith::neg),
     // strings
     d("upper", &[P::Str], None, strings::upper),
     d("lower", &[P::Str], None, strings::lower),
@@ -82,18 +90,33 @@ const LIBRARY: &[Def] = &[
     d("contains", &[P::List, P::Any], None, collections::contains),
     d("keys", &[P::Obj], None, collections::keys),
     d("values", &[P::Obj], None, collections::values),
-    d("lookup", &[P::Obj, P::Str], Some(P::Any), collections::lookup),
+    d(
+        "lookup",
+        &[P::Obj, P::Str],
+        Some(P::Any),
+        collections::lookup,
+    ),
     d("element", &[P::List, P::Num], None, collections::element),
     d("index", &[P::List, P::Any], None, collections::index),
     d("distinct", &[P::List], None, collections::distinct),
     d("flatten", &[P::List], None, collections::flatten),
     d("reverse", &[P::List], None, collections::reverse),
-    d("slice", &[P::List, P::Num, P::Num], None, collections::slice),
+    d(
+        "slice",
+        &[P::List, P::Num, P::Num],
+        None,
+        collections::slice,
+    ),
     d("sort", &[P::StrList], None, collections::sort),
     d("range", &[P::Num], Some(P::Num), collections::range),
     d("compact", &[P::List], None, collections::compact),
     d("coalesce", &[], Some(P::Any), collections::coalesce),
-    d("coalescelist", &[], Some(P::List), collections::coalescelist),
+    d(
+        "coalescelist",
+        &[],
+        Some(P::List),
+        collections::coalescelist,
+    ),
     d("merge", &[], Some(P::Any), collections::merge),
     d("zipmap", &[P::StrList, P::List], None, collections::zipmap),
     d("tolist", &[P::List], None, collections::tolist),

@@ -4,6 +4,9 @@ use super::{arg_i64, arg_list, arg_str, to_str};
 use hcl::Value;
 use hcl::eval::FuncArgs;
 
+/// Upper bound for widths, precisions and indents, so a typo cannot allocate gigabytes.
+const MAX_PAD: usize = 1024;
+
 pub(super) fn upper(args: FuncArgs) -> Result<Value, String> {
     Ok(arg_str(&args, 0)?.to_uppercase().into())
 }
@@ -118,6 +121,9 @@ pub(super) fn strcontains(args: FuncArgs) -> Result<Value, String> {
 /// Indents every line but the first by `n` spaces.
 pub(super) fn indent(args: FuncArgs) -> Result<Value, String> {
     let n = usize::try_from(arg_i64(&args, 0)?).map_err(|_| "indent must not be negative")?;
+    if n > MAX_PAD {
+        return Err(format!("indent must be at most {MAX_PAD}"));
+    }
     let pad = " ".repeat(n);
     let s = arg_str(&args, 1)?;
     Ok(s.replace('\n', &format!("\n{pad}")).into())
@@ -152,7 +158,9 @@ pub(super) fn format(args: FuncArgs) -> Result<Value, String> {
                 break;
             }
         }
-        let verb = chars.next().ok_or("format string ends with an unfinished verb")?;
+        let verb = chars
+            .next()
+            .ok_or("format string ends with an unfinished verb")?;
         if verb == '%' {
             out.push('%');
             continue;
@@ -163,10 +171,7 @@ pub(super) fn format(args: FuncArgs) -> Result<Value, String> {
         let text = match verb {
             's' | 'v' => to_str(value)?,
             'q' => serde_json::to_string(&to_str(value)?).map_err(|e| e.to_string())?,
-            't' => value
-                .as_bool()
-                .ok_or("%t needs a bool")?
-                .to_string(),
+            't' => value.as_bool().ok_or("%t needs a bool")?.to_string(),
             'd' => {
                 let n = value.as_f64().ok_or("%d needs a number")?;
                 if n.fract() != 0.0 {
@@ -179,7 +184,8 @@ pub(super) fn format(args: FuncArgs) -> Result<Value, String> {
                 let prec = flags
                     .split_once('.')
                     .and_then(|(_, p)| p.parse::<usize>().ok())
-                    .unwrap_or(6);
+                    .unwrap_or(6)
+                    .min(MAX_PAD);
                 format!("{n:.prec$}")
             }
             other => return Err(format!("unsupported format verb %{other}")),
@@ -195,7 +201,12 @@ fn pad(text: &str, flags: &str) -> String {
     let left = width_part.starts_with('-');
     let digits = width_part.trim_start_matches('-');
     let zero = digits.starts_with('0');
-    let width: usize = digits.parse().unwrap_or(0);
+    // Too many digits to parse is as good as "too wide".
+    let width = match digits.parse::<usize>() {
+        Ok(w) => w.min(MAX_PAD),
+        Err(_) if digits.is_empty() => 0,
+        Err(_) => MAX_PAD,
+    };
     let len = text.chars().count();
     if len >= width {
         return text.to_string();
@@ -216,6 +227,7 @@ fn pad(text: &str, flags: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::tests::eval;
+    use super::MAX_PAD;
     use hcl::Value;
 
     fn s(v: &str) -> Result<Value, String> {
@@ -254,8 +266,14 @@ mod tests {
     fn format_verbs() {
         assert_eq!(eval("format(\"%s-%03d\", \"web\", 7)"), s("web-007"));
         assert_eq!(eval("format(\"%.2f%%\", 12.345)"), s("12.35%"));
-        assert_eq!(eval("format(\"%q %t %v\", \"a\", true, 3)"), s("\"a\" true 3"));
+        assert_eq!(
+            eval("format(\"%q %t %v\", \"a\", true, 3)"),
+            s("\"a\" true 3")
+        );
         assert_eq!(eval("format(\"[%-4s]\", \"ab\")"), s("[ab  ]"));
+        let wide = eval("format(\"%99999999999999999999s\", \"x\")");
+        assert_eq!(wide.map(|v| v.as_str().map(str::len)), Ok(Some(MAX_PAD)));
+        assert!(eval("indent(100000000, \"a\\nb\")").is_err());
         assert!(eval("format(\"%s %s\", \"a\")").is_err());
         assert!(eval("format(\"%d\", 1.5)").is_err());
         assert_eq!(eval("tostring(5)"), s("5"));

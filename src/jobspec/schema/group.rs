@@ -17,7 +17,11 @@ pub(crate) static GROUP: BlockSpec = BlockSpec {
         f("meta", "Meta", Kind::StrMap),
         f("shutdown_delay", "ShutdownDelay", Kind::Duration),
         f("max_run_duration", "MaxRunDuration", Kind::Duration),
-        f("max_client_disconnect", "MaxClientDisconnect", Kind::Duration),
+        f(
+            "max_client_disconnect",
+            "MaxClientDisconnect",
+            Kind::Duration,
+        ),
         f(
             "stop_after_client_disconnect",
             "StopAfterClientDisconnect",
@@ -43,7 +47,11 @@ pub(crate) static GROUP: BlockSpec = BlockSpec {
         f("reschedule", "ReschedulePolicy", Kind::Block(&RESCHEDULE)),
         f("update", "Update", Kind::Block(&UPDATE)),
         f("migrate", "Migrate", Kind::Block(&MIGRATE)),
-        f("ephemeral_disk", "EphemeralDisk", Kind::Block(&EPHEMERAL_DISK)),
+        f(
+            "ephemeral_disk",
+            "EphemeralDisk",
+            Kind::Block(&EPHEMERAL_DISK),
+        ),
         f("disconnect", "Disconnect", Kind::Block(&DISCONNECT)),
         f("scaling", "Scaling", Kind::Block(&GROUP_SCALING)),
         f("consul", "Consul", Kind::Block(&CONSUL)),

@@ -73,10 +73,7 @@ pub(crate) fn task(obj: &mut Map<String, Value>) -> Result<Keep, String> {
         let name = id.get("Name").and_then(Value::as_str).unwrap_or("default");
         if name == "default" {
             if obj.contains_key("Identity") {
-                return Err(
-                    "Duplicate identity block; a task may have only one default identity"
-                        .to_string(),
-                );
+                return Err("a task may have only one identity without a name".to_string());
             }
             obj.insert("Identity".into(), id);
         } else {
@@ -97,8 +94,8 @@ pub(crate) fn task_scaling(obj: &mut Map<String, Value>) -> Result<Keep, String>
         Some("mem") => "vertical_mem",
         other => {
             return Err(format!(
-                "Invalid scaling policy name {}; task scaling blocks must be named \"cpu\" or \"mem\"",
-                other.map_or_else(String::new, |s| format!("\"{s}\""))
+                "task scaling blocks must be named \"cpu\" or \"mem\", not {}",
+                other.map_or_else(|| "nothing".to_string(), |s| format!("\"{s}\""))
             ));
         }
     };
@@ -122,7 +119,10 @@ mod tests {
     fn constraint_defaults_operator_and_maps_shorthands() {
         let mut c = obj(json!({"LTarget": "${attr.kernel.name}", "RTarget": "linux"}));
         assert_eq!(constraint(&mut c), Ok(Keep::Yes));
-        assert_eq!(Value::Object(c), json!({"LTarget": "${attr.kernel.name}", "RTarget": "linux", "Operand": "="}));
+        assert_eq!(
+            Value::Object(c),
+            json!({"LTarget": "${attr.kernel.name}", "RTarget": "linux", "Operand": "="})
+        );
 
         let mut c = obj(json!({"__distinct_hosts": true}));
         assert_eq!(constraint(&mut c), Ok(Keep::Yes));
@@ -133,11 +133,17 @@ mod tests {
 
         let mut c = obj(json!({"__distinct_property": "${meta.rack}", "RTarget": "2"}));
         constraint(&mut c).ok();
-        assert_eq!(Value::Object(c), json!({"Operand": "distinct_property", "LTarget": "${meta.rack}", "RTarget": "2"}));
+        assert_eq!(
+            Value::Object(c),
+            json!({"Operand": "distinct_property", "LTarget": "${meta.rack}", "RTarget": "2"})
+        );
 
         let mut c = obj(json!({"LTarget": "${attr.os.version}", "__op:version": ">= 22.04"}));
         constraint(&mut c).ok();
-        assert_eq!(Value::Object(c), json!({"LTarget": "${attr.os.version}", "Operand": "version", "RTarget": ">= 22.04"}));
+        assert_eq!(
+            Value::Object(c),
+            json!({"LTarget": "${attr.os.version}", "Operand": "version", "RTarget": ">= 22.04"})
+        );
     }
 
     #[test]
@@ -147,11 +153,14 @@ mod tests {
             {"Label": "db", "Value": 6379}
         ]}));
         network(&mut n).ok();
-        assert_eq!(Value::Object(n), json!({
-            "Mode": "bridge",
-            "ReservedPorts": [{"Label": "db", "Value": 6379}],
-            "DynamicPorts": [{"Label": "http", "To": 8080}]
-        }));
+        assert_eq!(
+            Value::Object(n),
+            json!({
+                "Mode": "bridge",
+                "ReservedPorts": [{"Label": "db", "Value": 6379}],
+                "DynamicPorts": [{"Label": "http", "To": 8080}]
+            })
+        );
     }
 
     #[test]
@@ -161,10 +170,13 @@ mod tests {
             {"Name": "vault_default", "Audience": ["vault.io"]}
         ]}));
         task(&mut t).ok();
-        assert_eq!(Value::Object(t), json!({
-            "Identity": {"Env": true},
-            "Identities": [{"Name": "vault_default", "Audience": ["vault.io"]}]
-        }));
+        assert_eq!(
+            Value::Object(t),
+            json!({
+                "Identity": {"Env": true},
+                "Identities": [{"Name": "vault_default", "Audience": ["vault.io"]}]
+            })
+        );
         let mut t = obj(json!({"__identities": [{}, {"Name": "default"}]}));
         assert!(task(&mut t).is_err());
     }
@@ -173,7 +185,10 @@ mod tests {
     fn task_scaling_types() {
         let mut s = obj(json!({"__label": "cpu", "Min": 100}));
         task_scaling(&mut s).ok();
-        assert_eq!(Value::Object(s), json!({"Type": "vertical_cpu", "Min": 100}));
+        assert_eq!(
+            Value::Object(s),
+            json!({"Type": "vertical_cpu", "Min": 100})
+        );
         let mut s = obj(json!({"__label": "disk"}));
         assert!(task_scaling(&mut s).is_err());
     }

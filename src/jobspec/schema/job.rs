@@ -23,12 +23,20 @@ pub(crate) static JOB: BlockSpec = BlockSpec {
         f("constraint", "Constraints", Kind::Blocks(&CONSTRAINT)),
         f("affinity", "Affinities", Kind::Blocks(&AFFINITY)),
         f("spread", "Spreads", Kind::Blocks(&SPREAD)),
-        f("group", "TaskGroups", Kind::Labeled(&GROUP, Label::Field("Name"))),
+        f(
+            "group",
+            "TaskGroups",
+            Kind::Labeled(&GROUP, Label::Field("Name")),
+        ),
         f("update", "Update", Kind::Block(&UPDATE)),
         f("migrate", "Migrate", Kind::Block(&MIGRATE)),
         f("reschedule", "Reschedule", Kind::Block(&RESCHEDULE)),
         f("periodic", "Periodic", Kind::Block(&PERIODIC)),
-        f("parameterized", "ParameterizedJob", Kind::Block(&PARAMETERIZED)),
+        f(
+            "parameterized",
+            "ParameterizedJob",
+            Kind::Block(&PARAMETERIZED),
+        ),
         f("multiregion", "Multiregion", Kind::Block(&MULTIREGION)),
         f("ui", "UI", Kind::Block(&UI)),
     ],
@@ -46,10 +54,7 @@ static UI: BlockSpec = BlockSpec {
 
 static UI_LINK: BlockSpec = BlockSpec {
     name: "link",
-    fields: &[
-        f("label", "Label", Kind::Str),
-        f("url", "URL", Kind::Str),
-    ],
+    fields: &[f("label", "Label", Kind::Str), f("url", "URL", Kind::Str)],
     hook: None,
 };
 

@@ -10,6 +10,7 @@ mod placement;
 mod policy;
 mod service;
 mod task;
+mod task_extras;
 
 pub(crate) use job::JOB;
 
@@ -22,8 +23,6 @@ pub(crate) enum Kind {
     Str,
     /// A whole number (a numeric string is converted).
     Int,
-    /// Any number.
-    Num,
     /// A bool (`"true"`/`"false"` strings are converted).
     Bool,
     /// A Go duration string, stored as integer nanoseconds.
@@ -63,8 +62,8 @@ pub(crate) enum Keep {
     No,
 }
 
-/// A post-processing step for one block's decoded object; an `Err` is a message for the
-/// block's position.
+/// A post-processing step for one block's decoded object; an `Err` explains what is wrong with
+/// the block (reported as "Invalid <block> block; <message>" at its position).
 pub(crate) type Hook = fn(&mut Map<String, Value>) -> Result<Keep, String>;
 
 /// One block type: its HCL name, its fields and an optional hook.
@@ -148,7 +147,15 @@ mod tests {
     fn tables_have_no_duplicate_fields() {
         let mut seen = Vec::new();
         check(&JOB, &mut seen);
-        for name in ["group", "task", "service", "check", "port", "constraint", "template"] {
+        for name in [
+            "group",
+            "task",
+            "service",
+            "check",
+            "port",
+            "constraint",
+            "template",
+        ] {
             assert!(
                 seen.iter().any(|s| s.name == name),
                 "{name} not reachable from job"

@@ -12,7 +12,11 @@ pub(crate) static NETWORK: BlockSpec = BlockSpec {
         f("hostname", "Hostname", Kind::Str),
         f("mbits", "MBits", Kind::Int),
         f("device", "Device", Kind::Str),
-        f("port", "__ports", Kind::Labeled(&PORT, Label::Field("Label"))),
+        f(
+            "port",
+            "__ports",
+            Kind::Labeled(&PORT, Label::Field("Label")),
+        ),
         f("dns", "DNS", Kind::Block(&DNS)),
         f("cni", "CNI", Kind::Block(&CNI)),
     ],

@@ -7,8 +7,7 @@ use super::placement::{AFFINITY, CONSTRAINT};
 use super::policy::{LIFECYCLE, LOGS, RESTART, TASK_SCALING};
 use super::service::SERVICE;
 use super::task_extras::{
-    ACTION, ARTIFACT, CSI_PLUGIN, DISPATCH_PAYLOAD, IDENTITY, SECRET, TEMPLATE, VAULT,
-    VOLUME_MOUNT,
+    ACTION, ARTIFACT, CSI_PLUGIN, DISPATCH_PAYLOAD, IDENTITY, SECRET, TEMPLATE, VAULT, VOLUME_MOUNT,
 };
 use super::{BlockSpec, Kind, Label, f};
 
@@ -36,13 +35,25 @@ pub(crate) static TASK: BlockSpec = BlockSpec {
         f("template", "Templates", Kind::Blocks(&TEMPLATE)),
         f("artifact", "Artifacts", Kind::Blocks(&ARTIFACT)),
         f("volume_mount", "VolumeMounts", Kind::Blocks(&VOLUME_MOUNT)),
-        f("dispatch_payload", "DispatchPayload", Kind::Block(&DISPATCH_PAYLOAD)),
+        f(
+            "dispatch_payload",
+            "DispatchPayload",
+            Kind::Block(&DISPATCH_PAYLOAD),
+        ),
         f("vault", "Vault", Kind::Block(&VAULT)),
         f("consul", "Consul", Kind::Block(&CONSUL)),
         f("identity", "__identities", Kind::Blocks(&IDENTITY)),
         f("csi_plugin", "CSIPluginConfig", Kind::Block(&CSI_PLUGIN)),
-        f("action", "Actions", Kind::Labeled(&ACTION, Label::Field("Name"))),
-        f("secret", "Secrets", Kind::Labeled(&SECRET, Label::Field("Name"))),
+        f(
+            "action",
+            "Actions",
+            Kind::Labeled(&ACTION, Label::Field("Name")),
+        ),
+        f(
+            "secret",
+            "Secrets",
+            Kind::Labeled(&SECRET, Label::Field("Name")),
+        ),
         f(
             "scaling",
             "ScalingPolicies",
@@ -64,7 +75,11 @@ pub(crate) static RESOURCES: BlockSpec = BlockSpec {
         f("iops", "IOPS", Kind::Int),
         f("secrets", "SecretsMB", Kind::Int),
         f("network", "Networks", Kind::Blocks(&NETWORK)),
-        f("device", "Devices", Kind::Labeled(&DEVICE, Label::Field("Name"))),
+        f(
+            "device",
+            "Devices",
+            Kind::Labeled(&DEVICE, Label::Field("Name")),
+        ),
         f("numa", "NUMA", Kind::Block(&NUMA)),
     ],
     hook: None,

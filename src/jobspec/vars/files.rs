@@ -109,7 +109,10 @@ mod tests {
         std::fs::write(&p, "x = \n").expect("write");
         assert!(matches!(read(&p), Err(JobspecError::Syntax { .. })));
         std::fs::write(&p, "x = var.y\n").expect("write");
-        assert!(matches!(read(&p), Err(JobspecError::UndefinedVariable { .. })));
+        assert!(matches!(
+            read(&p),
+            Err(JobspecError::UndefinedVariable { .. })
+        ));
         assert!(matches!(
             read(&dir.path().join("missing.vars")),
             Err(JobspecError::Io { .. })

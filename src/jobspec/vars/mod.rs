@@ -35,8 +35,16 @@ struct Declared {
     block: Location,
 }
 
+/// Looks up an environment variable (injectable so tests need not change the process env).
+pub(crate) type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// Reads the `variable` blocks of `body` and gives each a value.
-pub(crate) fn resolve(body: &Body, ev: &Evaluator<'_>, opts: &ParseOptions) -> Result<Variables> {
+pub(crate) fn resolve(
+    body: &Body,
+    ev: &Evaluator<'_>,
+    opts: &ParseOptions,
+    env: EnvLookup<'_>,
+) -> Result<Variables> {
     let mut declared: Vec<Declared> = Vec::new();
     let mut validations = Vec::new();
     for block in body.blocks().filter(|b| b.ident.as_str() == "variable") {
@@ -63,7 +71,7 @@ pub(crate) fn resolve(body: &Body, ev: &Evaluator<'_>, opts: &ParseOptions) -> R
     }
     if opts.env_vars {
         for d in &declared {
-            if let Ok(raw) = std::env::var(format!("NOMAD_VAR_{}", d.name)) {
+            if let Some(raw) = env(&format!("NOMAD_VAR_{}", d.name)) {
                 let v = from_raw(d, &raw, ev)?;
                 values.insert(d.name.clone(), v);
             }
@@ -73,11 +81,13 @@ pub(crate) fn resolve(body: &Body, ev: &Evaluator<'_>, opts: &ParseOptions) -> R
         for (name, value, at) in files::read(path)? {
             // A shared var file may set variables this job does not use.
             if let Some(d) = declared.iter().find(|d| d.name == name) {
-                let v = d.ty.convert(value).map_err(|message| JobspecError::BadVariable {
-                    at,
-                    name: name.clone(),
-                    message,
-                })?;
+                let v =
+                    d.ty.convert(value)
+                        .map_err(|message| JobspecError::BadVariable {
+                            at,
+                            name: name.clone(),
+                            message,
+                        })?;
                 values.insert(name, v);
             }
         }
@@ -86,7 +96,9 @@ pub(crate) fn resolve(body: &Body, ev: &Evaluator<'_>, opts: &ParseOptions) -> R
         let Some((name, raw)) = arg.split_once('=') else {
             return Err(JobspecError::Invalid {
                 at: Location::new(ev.file(), None),
-                message: format!("Invalid -var \"{arg}\"; the value must be of the form name=value"),
+                message: format!(
+                    "Invalid -var \"{arg}\"; the value must be of the form name=value"
+                ),
             });
         };
         let name = name.trim();
@@ -183,7 +195,10 @@ fn declare(block: &Block, ev: &Evaluator<'_>) -> Result<(Declared, Vec<Validatio
 
 fn validation(block: &Block, ev: &Evaluator<'_>) -> Result<Validation> {
     let at = ev.at(block.span());
-    let condition = block.body.get_attribute("condition").map(|a| a.value.clone());
+    let condition = block
+        .body
+        .get_attribute("condition")
+        .map(|a| a.value.clone());
     let message = match block.body.get_attribute("error_message") {
         Some(a) => ev
             .eval(&a.value)?

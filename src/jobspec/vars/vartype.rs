@@ -198,7 +198,10 @@ mod tests {
                 ("port".into(), VarType::Number)
             ])
         );
-        assert_eq!(ty("tuple([string, bool])"), VarType::Tuple(vec![VarType::String, VarType::Bool]));
+        assert_eq!(
+            ty("tuple([string, bool])"),
+            VarType::Tuple(vec![VarType::String, VarType::Bool])
+        );
         let bad: Expression = "strin".parse().expect("parses");
         assert!(VarType::parse(&bad).is_err());
         let bad: Expression = "list(string, number)".parse().expect("parses");
@@ -207,11 +210,23 @@ mod tests {
 
     #[test]
     fn converts_like_hcl() {
-        assert_eq!(VarType::String.convert(Value::from(3)), Ok(Value::from("3")));
-        assert_eq!(VarType::Number.convert(Value::from("3")), Ok(Value::from(3)));
-        assert_eq!(VarType::Number.convert(Value::from("1.5")), Ok(Value::from(1.5)));
+        assert_eq!(
+            VarType::String.convert(Value::from(3)),
+            Ok(Value::from("3"))
+        );
+        assert_eq!(
+            VarType::Number.convert(Value::from("3")),
+            Ok(Value::from(3))
+        );
+        assert_eq!(
+            VarType::Number.convert(Value::from("1.5")),
+            Ok(Value::from(1.5))
+        );
         assert!(VarType::Number.convert(Value::from("three")).is_err());
-        assert_eq!(VarType::Bool.convert(Value::from("true")), Ok(Value::Bool(true)));
+        assert_eq!(
+            VarType::Bool.convert(Value::from("true")),
+            Ok(Value::Bool(true))
+        );
         assert!(VarType::Bool.convert(Value::from("yes")).is_err());
         assert_eq!(
             ty("set(string)").convert(Value::Array(vec!["a".into(), "a".into(), 1.into()])),

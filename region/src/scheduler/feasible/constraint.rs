@@ -3,8 +3,8 @@
 //! distinct_property need the proposed allocations and live in `distinct.rs`).
 
 use crate::structs::{
-    Constraint, Node, OP_DOUBLE_EQUAL, OP_EQUAL, OP_GREATER, OP_GREATER_EQUAL, OP_IS, OP_IS_NOT_SET,
-    OP_IS_SET, OP_LESS, OP_LESS_EQUAL, OP_NOT, OP_NOT_EQUAL, OP_REGEX, OP_SEMVER,
+    Constraint, Node, OP_DOUBLE_EQUAL, OP_EQUAL, OP_GREATER, OP_GREATER_EQUAL, OP_IS,
+    OP_IS_NOT_SET, OP_IS_SET, OP_LESS, OP_LESS_EQUAL, OP_NOT, OP_NOT_EQUAL, OP_REGEX, OP_SEMVER,
     OP_SET_CONTAINS, OP_SET_CONTAINS_ALL, OP_SET_CONTAINS_ANY, OP_VERSION,
 };
 
@@ -83,7 +83,10 @@ pub fn check_operator(op: &str, l: Option<&str>, r: Option<&str>) -> bool {
 }
 
 fn split_set(s: &str) -> Vec<&str> {
-    s.split(',').map(str::trim).filter(|x| !x.is_empty()).collect()
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .collect()
 }
 
 /// Numeric comparison when both sides are numbers, lexical otherwise.
@@ -116,7 +119,8 @@ mod tests {
             ..Default::default()
         };
         n.attributes.insert("kernel.name".into(), "linux".into());
-        n.attributes.insert("kernel.version".into(), "5.15.0".into());
+        n.attributes
+            .insert("kernel.version".into(), "5.15.0".into());
         n.attributes.insert("cpu.numcores".into(), "8".into());
         n.attributes.insert("os.name".into(), "ubuntu".into());
         n.meta.insert("tags".into(), "ssd, gpu,fast".into());
@@ -130,10 +134,22 @@ mod tests {
     #[test]
     fn targets_resolve() {
         let n = node();
-        assert_eq!(resolve_target("${node.unique.id}", &n).as_deref(), Some("node-1"));
-        assert_eq!(resolve_target("${node.unique.name}", &n).as_deref(), Some("web-1"));
-        assert_eq!(resolve_target("${node.class}", &n).as_deref(), Some("large"));
-        assert_eq!(resolve_target("${node.pool}", &n).as_deref(), Some("default"));
+        assert_eq!(
+            resolve_target("${node.unique.id}", &n).as_deref(),
+            Some("node-1")
+        );
+        assert_eq!(
+            resolve_target("${node.unique.name}", &n).as_deref(),
+            Some("web-1")
+        );
+        assert_eq!(
+            resolve_target("${node.class}", &n).as_deref(),
+            Some("large")
+        );
+        assert_eq!(
+            resolve_target("${node.pool}", &n).as_deref(),
+            Some("default")
+        );
         assert_eq!(resolve_target("${attr.missing}", &n), None);
         assert_eq!(resolve_target("${something.else}", &n), None);
         assert_eq!(resolve_target("linux", &n).as_deref(), Some("linux"));

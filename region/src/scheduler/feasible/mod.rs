@@ -10,7 +10,7 @@ pub use constraint::{check_constraint, check_operator, resolve_target};
 pub use version::version_matches;
 
 use crate::structs::{
-    Constraint, Job, Node, TaskGroup, DEFAULT_NODE_POOL, OP_DISTINCT_HOSTS, OP_DISTINCT_PROPERTY,
+    Constraint, DEFAULT_NODE_POOL, Job, Node, OP_DISTINCT_HOSTS, OP_DISTINCT_PROPERTY, TaskGroup,
 };
 
 /// Nomad's filter reason for a node lacking a task's driver.
@@ -21,6 +21,13 @@ pub const NODE_POOL_ALL: &str = "all";
 /// True when `name` matches the glob `pattern` (`*` any run, `?` one character),
 /// as Nomad matches job datacenters.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
+    // Fast paths: the default `*` and plain names (checked for every node).
+    if pattern == "*" {
+        return true;
+    }
+    if !pattern.contains(['*', '?']) {
+        return pattern == name;
+    }
     fn rec(p: &[char], n: &[char]) -> bool {
         match p.split_first() {
             None => n.is_empty(),
@@ -39,13 +46,23 @@ pub fn in_datacenters(job: &Job, node: &Node) -> bool {
     if job.datacenters.is_empty() {
         return true;
     }
-    job.datacenters.iter().any(|dc| glob_match(dc, &node.datacenter))
+    job.datacenters
+        .iter()
+        .any(|dc| glob_match(dc, &node.datacenter))
 }
 
 /// True when the node is in the job's node pool (`all` matches any).
 pub fn in_node_pool(job: &Job, node: &Node) -> bool {
-    let want = if job.node_pool.is_empty() { DEFAULT_NODE_POOL } else { &job.node_pool };
-    let have = if node.node_pool.is_empty() { DEFAULT_NODE_POOL } else { &node.node_pool };
+    let want = if job.node_pool.is_empty() {
+        DEFAULT_NODE_POOL
+    } else {
+        &job.node_pool
+    };
+    let have = if node.node_pool.is_empty() {
+        DEFAULT_NODE_POOL
+    } else {
+        &node.node_pool
+    };
     want == NODE_POOL_ALL || want == have
 }
 
@@ -144,11 +161,19 @@ mod tests {
         let mut n = Node::default();
         n.drivers.insert(
             "raw_exec".into(),
-            DriverInfo { detected: true, healthy: true, ..Default::default() },
+            DriverInfo {
+                detected: true,
+                healthy: true,
+                ..Default::default()
+            },
         );
         n.drivers.insert(
             "docker".into(),
-            DriverInfo { detected: true, healthy: false, ..Default::default() },
+            DriverInfo {
+                detected: true,
+                healthy: false,
+                ..Default::default()
+            },
         );
         n.attributes.insert("driver.exec".into(), "1".into());
         assert!(has_driver(&n, "raw_exec"));
@@ -167,16 +192,25 @@ mod tests {
             ..Default::default()
         };
         let tg = TaskGroup {
-            tasks: vec![Task { driver: "raw_exec".into(), ..Default::default() }],
+            tasks: vec![Task {
+                driver: "raw_exec".into(),
+                ..Default::default()
+            }],
             constraints: vec![Constraint::new("", "distinct_hosts", "true")],
             ..Default::default()
         };
         let c = GroupChecker::new(&job, &tg);
         assert_eq!(c.distinct.len(), 1);
         assert!(c.distinct[0].group_level);
-        assert_eq!(c.check(&n), Err("${attr.kernel.name} = windows".to_string()));
+        assert_eq!(
+            c.check(&n),
+            Err("${attr.kernel.name} = windows".to_string())
+        );
         let docker = TaskGroup {
-            tasks: vec![Task { driver: "docker".into(), ..Default::default() }],
+            tasks: vec![Task {
+                driver: "docker".into(),
+                ..Default::default()
+            }],
             ..Default::default()
         };
         assert_eq!(
@@ -188,8 +222,14 @@ mod tests {
 
     #[test]
     fn datacenters_and_pools() {
-        let node = Node { datacenter: "dc1".into(), ..Default::default() };
-        let mut job = Job { datacenters: vec!["dc*".into()], ..Default::default() };
+        let node = Node {
+            datacenter: "dc1".into(),
+            ..Default::default()
+        };
+        let mut job = Job {
+            datacenters: vec!["dc*".into()],
+            ..Default::default()
+        };
         assert!(in_datacenters(&job, &node));
         job.datacenters = vec!["east".into()];
         assert!(!in_datacenters(&job, &node));

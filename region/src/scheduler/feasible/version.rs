@@ -36,7 +36,11 @@ impl Version {
         while segments.len() < 3 {
             segments.push(0);
         }
-        Some(Version { segments, written, pre })
+        Some(Version {
+            segments,
+            written,
+            pre,
+        })
     }
 
     fn cmp_to(&self, other: &Version) -> Ordering {

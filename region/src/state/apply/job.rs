@@ -38,7 +38,10 @@ pub(super) fn register(ctx: &mut Ctx<'_>, job: &Job, ev: Option<&Evaluation>) ->
     let (jmi, version) = (job.job_modify_index, job.version);
     store_version(ctx, job);
     if let Some(e) = ev {
-        eval::upsert(ctx, e);
+        // The eval is for the version stored by this very entry.
+        let mut e = e.clone();
+        e.job_modify_index = jmi;
+        eval::upsert(ctx, &e);
     }
     Ok(CommandResult::JobRegistered { job_modify_index: jmi, version })
 }
@@ -78,7 +81,11 @@ pub(super) fn deregister(
         CommandResult::JobRegistered { job_modify_index: jmi, version }
     };
     if let Some(e) = ev {
-        eval::upsert(ctx, e);
+        let mut e = e.clone();
+        if let CommandResult::JobRegistered { job_modify_index, .. } = result {
+            e.job_modify_index = job_modify_index;
+        }
+        eval::upsert(ctx, &e);
     }
     Ok(result)
 }

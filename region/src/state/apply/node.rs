@@ -22,7 +22,8 @@ pub(super) fn register(ctx: &mut Ctx<'_>, node: &Node, evals: &[Evaluation]) -> 
             n.create_index = existing.create_index;
             n.events = existing.events.clone();
             if existing.status == NODE_STATUS_DOWN && n.status != NODE_STATUS_DOWN {
-                push_event(&mut n, event("Node re-registered", n.status_updated_at, ctx.index));
+                let e = event("Node re-registered", n.status_updated_at, ctx.index);
+                push_event(&mut n, e);
             }
             n.drain = existing.drain;
             n.drain_strategy = existing.drain_strategy.clone();

@@ -1,8 +1,8 @@
 //! Group-level defaults: count, ephemeral disk, and the restart / reschedule /
 //! update / migrate blocks layered as Nomad does (defaults <- job <- group).
 
-use super::{complete_update, default_migrate_strategy, default_reschedule_policy, layered};
 use super::{DEFAULT_EPHEMERAL_DISK_MB, default_restart_policy};
+use super::{complete_update, default_migrate_strategy, default_reschedule_policy, layered};
 use crate::structs::{
     EphemeralDisk, JOB_TYPE_SERVICE, JOB_TYPE_SYSTEM, MigrateStrategy, NETWORK_MODE_HOST,
     ReschedulePolicy, RestartPolicy, TaskGroup, UpdateStrategy,
@@ -20,7 +20,9 @@ pub(super) struct JobContext {
 impl TaskGroup {
     pub(super) fn canonicalize(&mut self, job: &JobContext) {
         self.count.get_or_insert(1);
-        let disk = self.ephemeral_disk.get_or_insert_with(EphemeralDisk::default);
+        let disk = self
+            .ephemeral_disk
+            .get_or_insert_with(EphemeralDisk::default);
         disk.size_mb.get_or_insert(DEFAULT_EPHEMERAL_DISK_MB);
 
         let restart = layered(
@@ -51,10 +53,16 @@ impl TaskGroup {
         };
 
         if job.job_type == JOB_TYPE_SERVICE {
-            let with_job =
-                layered(default_migrate_strategy(), job.migrate.as_ref(), MigrateStrategy::merge);
-            self.migrate =
-                Some(layered(with_job, self.migrate.as_ref(), MigrateStrategy::merge));
+            let with_job = layered(
+                default_migrate_strategy(),
+                job.migrate.as_ref(),
+                MigrateStrategy::merge,
+            );
+            self.migrate = Some(layered(
+                with_job,
+                self.migrate.as_ref(),
+                MigrateStrategy::merge,
+            ));
         }
 
         for n in &mut self.networks {
@@ -78,5 +86,9 @@ fn is_batch_like(job_type: &str) -> bool {
 
 /// The job's (already complete) update block with the group's on top.
 fn group_update(job: &JobContext, group: Option<&UpdateStrategy>) -> UpdateStrategy {
-    layered(complete_update(job.update.as_ref()), group, UpdateStrategy::merge)
+    layered(
+        complete_update(job.update.as_ref()),
+        group,
+        UpdateStrategy::merge,
+    )
 }

@@ -80,3 +80,6 @@ impl Job {
 pub(super) fn complete_update(given: Option<&UpdateStrategy>) -> UpdateStrategy {
     layered(default_update_strategy(), given, UpdateStrategy::merge)
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,19 +2,28 @@
 //! the group, and the defaults of services, templates and artifacts.
 
 use super::{
-    DEFAULT_CHANGE_SCRIPT_TIMEOUT, DEFAULT_CHECK_RESTART_GRACE, DEFAULT_CPU,
-    DEFAULT_KILL_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TEMPLATE_SPLAY, default_log_config, layered,
+    DEFAULT_CHANGE_SCRIPT_TIMEOUT, DEFAULT_CHECK_RESTART_GRACE, DEFAULT_CPU, DEFAULT_KILL_TIMEOUT,
+    DEFAULT_MEMORY_MB, DEFAULT_TEMPLATE_SPLAY, default_log_config, layered,
 };
 use crate::structs::{
-    ADDRESS_MODE_AUTO, CHANGE_MODE_RESTART, GETTER_MODE_ANY, GETTER_MODE_FILE,
-    LogConfig, ON_UPDATE_REQUIRE_HEALTHY, PROVIDER_CONSUL, Resources, RestartPolicy, Service,
-    Task, TaskArtifact, Template,
+    ADDRESS_MODE_AUTO, CHANGE_MODE_RESTART, GETTER_MODE_ANY, GETTER_MODE_FILE, LogConfig,
+    ON_UPDATE_REQUIRE_HEALTHY, PROVIDER_CONSUL, Resources, RestartPolicy, Service, Task,
+    TaskArtifact, Template,
 };
 
 impl Task {
-    pub(super) fn canonicalize(&mut self, job_name: &str, group_name: &str, group_restart: &RestartPolicy) {
+    pub(super) fn canonicalize(
+        &mut self,
+        job_name: &str,
+        group_name: &str,
+        group_restart: &RestartPolicy,
+    ) {
         self.kill_timeout.get_or_insert(DEFAULT_KILL_TIMEOUT);
-        self.log_config = Some(layered(default_log_config(), self.log_config.as_ref(), merge_logs));
+        self.log_config = Some(layered(
+            default_log_config(),
+            self.log_config.as_ref(),
+            merge_logs,
+        ));
         canonicalize_resources(self.resources.get_or_insert_with(Resources::default));
         self.restart_policy = Some(layered(
             group_restart.clone(),
@@ -22,7 +31,11 @@ impl Task {
             RestartPolicy::merge,
         ));
         // A lifecycle block with no hook and no sidecar means "main task".
-        if self.lifecycle.as_ref().is_some_and(|l| l.hook.is_empty() && !l.sidecar) {
+        if self
+            .lifecycle
+            .as_ref()
+            .is_some_and(|l| l.hook.is_empty() && !l.sidecar)
+        {
             self.lifecycle = None;
         }
         let default_service_name = format!("{job_name}-{group_name}-{}", self.name);
@@ -133,7 +146,10 @@ mod tests {
 
     #[test]
     fn file_name_of_sources() {
-        assert_eq!(source_file_name("https://x.io/a/b.tar.gz?checksum=1"), "b.tar.gz");
+        assert_eq!(
+            source_file_name("https://x.io/a/b.tar.gz?checksum=1"),
+            "b.tar.gz"
+        );
         assert_eq!(source_file_name("plain"), "plain");
         assert_eq!(source_file_name(""), "");
     }

@@ -52,7 +52,10 @@ impl fmt::Display for ValidationError {
         while let Some(seg) = segs.next() {
             let next_is_index = segs.peek().is_some_and(|n| is_index(n));
             if LABELLED.contains(&seg.as_str()) && segs.peek().is_some() && !next_is_index {
-                parts.push(format!("{seg} {:?}", segs.next().map_or("", String::as_str)));
+                parts.push(format!(
+                    "{seg} {:?}",
+                    segs.next().map_or("", String::as_str)
+                ));
             } else if next_is_index {
                 parts.push(format!("{seg}[{}]", segs.next().map_or("", String::as_str)));
             } else {
@@ -91,7 +94,10 @@ impl std::error::Error for ValidationErrors {}
 impl ValidationErrors {
     /// The errors whose path is exactly `path`.
     pub fn at(&self, path: &[&str]) -> Vec<&ValidationError> {
-        self.0.iter().filter(|e| e.path.iter().map(String::as_str).eq(path.iter().copied())).collect()
+        self.0
+            .iter()
+            .filter(|e| e.path.iter().map(String::as_str).eq(path.iter().copied()))
+            .collect()
     }
 }
 
@@ -100,7 +106,11 @@ impl Job {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut c = Checker::default();
         job::check_job(self, &Path::default(), &mut c);
-        if c.errors.is_empty() { Ok(()) } else { Err(ValidationErrors(c.errors)) }
+        if c.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors(c.errors))
+        }
     }
 }
 
@@ -131,7 +141,10 @@ pub(super) struct Checker {
 impl Checker {
     /// Records `message` at `path`.
     pub(super) fn add(&mut self, path: &Path, message: impl Into<String>) {
-        self.errors.push(ValidationError { path: path.0.clone(), message: message.into() });
+        self.errors.push(ValidationError {
+            path: path.0.clone(),
+            message: message.into(),
+        });
     }
 
     /// Records `message` at `path` + `field`.
@@ -146,22 +159,4 @@ pub(super) fn dur(nanos: i64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn err(path: &[&str], msg: &str) -> ValidationError {
-        ValidationError { path: path.iter().map(|s| s.to_string()).collect(), message: msg.into() }
-    }
-
-    #[test]
-    fn display_renders_labels_and_indexes() {
-        let e = err(&["group", "cache", "task", "redis", "driver"], "Missing task driver");
-        assert_eq!(e.to_string(), r#"group "cache", task "redis", driver: Missing task driver"#);
-        let e = err(&["constraint", "0", "operator"], "Missing constraint operand");
-        assert_eq!(e.to_string(), "constraint[0], operator: Missing constraint operand");
-        assert_eq!(err(&[], "Missing job ID").to_string(), "Missing job ID");
-        let all = ValidationErrors(vec![err(&["id"], "Missing job ID"), err(&["type"], "x")]);
-        assert_eq!(all.to_string(), "2 errors occurred:\n\t* id: Missing job ID\n\t* type: x\n");
-        assert_eq!(all.at(&["type"]).len(), 1);
-    }
-}
+mod tests;

@@ -1,0 +1,119 @@
+//! The core's anti-entropy: asking members for their records (pull/push),
+//! copying the alive member list (sync), and periodic housekeeping (reaping,
+//! re-asking for missing metadata).
+
+use std::net::SocketAddr;
+
+use super::{CoreTimer, MeshCore, Phase};
+use crate::identity::Identity;
+use crate::wire;
+
+impl MeshCore {
+    pub(super) fn housekeeping(&mut self) {
+        let stale = {
+            let mut view = self.view.lock();
+            view.reap(self.config.reap_failed_after, self.config.reap_left_after);
+            view.missing_records()
+                .into_iter()
+                .filter(|id| view.want_record(id, None, self.config.pull_interval))
+                .map(|id| id.addr())
+                .collect::<Vec<_>>()
+        };
+        for addr in stale {
+            self.send_pull(addr);
+        }
+        if self.phase != Phase::Left {
+            self.out
+                .timers
+                .push((self.config.housekeeping_interval, CoreTimer::Housekeeping));
+        }
+    }
+
+    pub(super) fn periodic_sync(&mut self) {
+        if self.phase == Phase::Left {
+            return;
+        }
+        let Some(every) = self.config.sync_interval else {
+            return;
+        };
+        let n = self.foca.num_members();
+        if n > 0 {
+            let pick = self.sync_cursor % n;
+            self.sync_cursor = self.sync_cursor.wrapping_add(1);
+            let addr = self.foca.iter_members().nth(pick).map(|m| m.id().addr());
+            if let Some(addr) = addr {
+                self.send_sync_request(addr);
+            }
+        }
+        self.out.timers.push((every, CoreTimer::Sync));
+    }
+
+    pub(super) fn send_sync_request(&mut self, to: SocketAddr) {
+        match wire::sync_request(self.foca.identity()) {
+            Ok(bytes) => {
+                self.stats.syncs_sent += 1;
+                self.push_datagram(to, bytes);
+            }
+            Err(e) => tracing::warn!(error = %e, "encode sync request"),
+        }
+    }
+
+    /// Answers a sync request with our alive members (not ourselves: the
+    /// asker learns us from the SWIM traffic itself).
+    pub(super) fn send_sync(&mut self, to: SocketAddr) {
+        if self.phase != Phase::Running {
+            return;
+        }
+        let alive: Vec<_> = self
+            .foca
+            .iter_members()
+            .filter(|m| m.state() == foca::State::Alive)
+            .cloned()
+            .collect();
+        if alive.is_empty() {
+            return;
+        }
+        match wire::sync_chunks(self.foca.identity(), &alive, self.max_datagram()) {
+            Ok(chunks) => {
+                for bytes in chunks {
+                    self.push_datagram(to, bytes);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "encode sync"),
+        }
+    }
+
+    pub(super) fn apply_sync(&mut self, members: Vec<foca::Member<Identity>>) {
+        if self.phase == Phase::Left {
+            return;
+        }
+        let own = self.foca.identity().addr();
+        let alive = members
+            .into_iter()
+            .filter(|m| m.state() == foca::State::Alive && m.id().addr() != own);
+        // Not re-broadcast: the mesh already knows these members.
+        if let Err(e) = self.foca.apply_many(alive, false, &mut self.rt) {
+            tracing::debug!(error = %e, "apply sync");
+        }
+    }
+
+    pub(super) fn send_pull(&mut self, to: SocketAddr) {
+        match wire::pull(self.foca.identity()) {
+            Ok(bytes) => {
+                self.stats.pulls_sent += 1;
+                self.push_datagram(to, bytes);
+            }
+            Err(e) => tracing::warn!(error = %e, "encode pull"),
+        }
+    }
+
+    pub(super) fn send_push(&mut self, to: SocketAddr) {
+        match wire::push(&self.record) {
+            Ok(bytes) => {
+                self.stats.pushes_sent += 1;
+                self.push_datagram(to, bytes);
+            }
+            Err(e) => tracing::warn!(error = %e, "encode push"),
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! `Applier`: the one door through which the server changes state. `LocalApplier`
+//! applies commands to an in-process `StateStore` (index + 1 per command); issue #5
+//! puts a Raft-backed one behind the same trait.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+
+use crate::state::{Command, CommandResult, StateSnapshot, StateStore};
+
+use super::error::{RegionError, Result};
+
+/// A boxed `Send` future (object-safe async trait methods).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Applies commands and exposes the resulting state.
+pub trait Applier: Send + Sync + 'static {
+    /// Applies `cmd` once it is committed; returns its index and result.
+    fn apply(&self, cmd: Command) -> BoxFuture<'_, Result<(u64, CommandResult)>>;
+    /// The latest applied state.
+    fn snapshot(&self) -> StateSnapshot;
+    /// The latest applied index; changes after every apply (for blocking queries).
+    fn subscribe(&self) -> watch::Receiver<u64>;
+}
+
+/// A single-server applier: a mutex around the store. The watch sender is the
+/// other end of every `subscribe()` receiver.
+pub struct LocalApplier {
+    store: Mutex<StateStore>,
+    index_tx: watch::Sender<u64>,
+}
+
+impl LocalApplier {
+    /// An applier over an empty store.
+    pub fn new() -> Arc<Self> {
+        Self::with_store(StateStore::new())
+    }
+
+    /// An applier over an existing store.
+    pub fn with_store(store: StateStore) -> Arc<Self> {
+        let (index_tx, _) = watch::channel(store.latest_index());
+        Arc::new(Self { store: Mutex::new(store), index_tx })
+    }
+
+    fn apply_now(&self, cmd: &Command) -> Result<(u64, CommandResult)> {
+        let mut store = self
+            .store
+            .lock()
+            .map_err(|_| RegionError::Internal("state store lock poisoned".into()))?;
+        let index = store.latest_index() + 1;
+        let result = store.apply(index, cmd);
+        drop(store);
+        self.index_tx.send_replace(index);
+        Ok((index, result))
+    }
+}
+
+impl Applier for LocalApplier {
+    fn apply(&self, cmd: Command) -> BoxFuture<'_, Result<(u64, CommandResult)>> {
+        let out = self.apply_now(&cmd);
+        Box::pin(async move { out })
+    }
+
+    fn snapshot(&self) -> StateSnapshot {
+        match self.store.lock() {
+            Ok(s) => s.snapshot(),
+            Err(poisoned) => poisoned.into_inner().snapshot(),
+        }
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.index_tx.subscribe()
+    }
+}

@@ -1,0 +1,34 @@
+//! `/v1/status/leader`, `/v1/status/peers` and `/v1/regions`. With one server per region (until Raft
+//! arrives) this server is its region's leader and only peer.
+
+use axum::extract::State;
+use axum::response::Response;
+
+use super::ApiState;
+use super::error::{ApiError, Result};
+use super::query::{QueryOptions, reply};
+
+fn index(state: &ApiState) -> u64 {
+    state.region.snapshot().latest_index().max(1)
+}
+
+/// `GET /v1/status/leader`: the leader's RPC address as a JSON string.
+pub async fn leader(State(state): State<ApiState>, q: QueryOptions) -> Result<Response> {
+    let addr = state
+        .region
+        .leader_addr()
+        .ok_or_else(|| ApiError::Internal("No cluster leader".into()))?;
+    reply(&state, &q, index(&state), &addr)
+}
+
+/// `GET /v1/status/peers`: the RPC addresses of the region's Raft peers.
+pub async fn peers(State(state): State<ApiState>, q: QueryOptions) -> Result<Response> {
+    let peers: Vec<String> = state.region.leader_addr().into_iter().collect();
+    reply(&state, &q, index(&state), &peers)
+}
+
+/// `GET /v1/regions`: every known region, sorted.
+pub async fn regions(State(state): State<ApiState>, q: QueryOptions) -> Result<Response> {
+    let regions = vec![state.agent.region.clone()];
+    reply(&state, &q, index(&state), &regions)
+}
