@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 /// Who a member is, as carried in SWIM messages.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Identity {
-    name: Arc<str>,
-    addr: SocketAddr,
+    // Field order is comparison order: the cheap, most distinguishing fields
+    // first, since foca compares identities a lot.
     incarnation: u64,
+    addr: SocketAddr,
+    name: Arc<str>,
 }
 
 impl Identity {

@@ -16,7 +16,9 @@
 //! An intent counts only for the incarnation that published it, so a
 //! restarted member is alive again whatever its previous life said.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -122,7 +124,8 @@ pub(crate) enum RecordOutcome {
 
 pub(crate) struct View {
     local: Arc<str>,
-    entries: BTreeMap<Arc<str>, Entry>,
+    /// A fixed hasher keeps iteration order (and so simulations) reproducible.
+    entries: HashMap<Arc<str>, Entry, BuildHasherDefault<DefaultHasher>>,
     events: Vec<MemberEvent>,
     /// Highest version of a foreign record about us awaiting a refute.
     refute: Option<u64>,
@@ -139,7 +142,7 @@ impl View {
         entry.record = Some(local);
         entry.shown = entry.derive();
         entry.shown_member = entry.shown.and_then(|s| entry.to_member(s));
-        let mut entries = BTreeMap::new();
+        let mut entries = HashMap::default();
         entries.insert(name.clone(), entry);
         Self {
             local: name,
@@ -168,10 +171,13 @@ impl View {
 
     /// Visible members, sorted by name.
     pub(crate) fn members(&self) -> Vec<Member> {
-        self.entries
+        let mut members: Vec<Member> = self
+            .entries
             .values()
             .filter_map(|e| e.shown.and_then(|s| e.to_member(s)))
-            .collect()
+            .collect();
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+        members
     }
 
     /// How many members are shown alive (cheap: no cloning).
@@ -317,6 +323,13 @@ impl View {
         } else {
             false
         }
+    }
+
+    /// True if foca already reported exactly `id` as up (sync skips those).
+    pub(crate) fn knows_up(&self, id: &Identity) -> bool {
+        self.entries
+            .get(id.name())
+            .is_some_and(|e| e.liveness == Liveness::Up && e.id.as_ref() == Some(id))
     }
 
     /// Up members whose record we still lack (for periodic re-asks).

@@ -1,7 +1,9 @@
 //! One region's control plane.
 pub mod duration;
+#[cfg(feature = "server")]
+pub mod raft;
 pub mod scheduler;
-pub mod state;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod state;
 pub mod structs;

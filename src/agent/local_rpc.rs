@@ -100,3 +100,54 @@ impl ServerRpc for LocalRpc {
             .map_err(|e| map_err("", e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nomad_region::server::{RegionServer, ServerConfig};
+    use tokio_util::sync::CancellationToken;
+
+    fn node(id: &str) -> Node {
+        Node {
+            id: id.into(),
+            secret_id: "s".into(),
+            datacenter: "dc1".into(),
+            name: "n".into(),
+            status: "ready".into(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn register_heartbeat_and_unknown_node() -> Result<(), RpcError> {
+        let cancel = CancellationToken::new();
+        let region = RegionServer::start(
+            ServerConfig {
+                num_schedulers: 1,
+                ..ServerConfig::default()
+            },
+            cancel.clone(),
+        );
+        let rpc = LocalRpc::new(region.clone());
+        let ttl = rpc.register_node(node("n1")).await?;
+        assert!(ttl > Duration::ZERO);
+        assert!(rpc.heartbeat("n1".into()).await? > Duration::ZERO);
+        assert_eq!(
+            rpc.heartbeat("ghost".into()).await,
+            Err(RpcError::UnknownNode("ghost".into()))
+        );
+        // No allocations: the query answers with the table's index once the wait is over.
+        let (allocs, index) = rpc
+            .allocs_for_node("n1".into(), 0, Duration::from_millis(10))
+            .await?;
+        assert!(allocs.is_empty());
+        assert!(index >= 1);
+        let (_, again) = rpc
+            .allocs_for_node("n1".into(), index, Duration::from_millis(20))
+            .await?;
+        assert_eq!(again, index, "nothing changed, so the index did not move");
+        cancel.cancel();
+        region.stopped().await;
+        Ok(())
+    }
+}

@@ -113,7 +113,11 @@ impl Agent {
             agent: Arc::new(settings::agent_info(&config, &data_dir, http_addr)),
         };
         let http_cancel = CancellationToken::new();
-        let http = tokio::spawn(api::serve(listener, api::router(state), http_cancel.clone()));
+        let http = tokio::spawn(api::serve(
+            listener,
+            api::router(state),
+            http_cancel.clone(),
+        ));
         tracing::info!(http = %http_addr, data_dir = %data_dir.display(), "agent started");
         Ok(Agent {
             config,
@@ -215,8 +219,16 @@ where
     for w in &config.warnings {
         tracing::warn!("{w}");
     }
-    let agent = Agent::start(config).await?;
+    let started = Agent::start(config).await;
+    let agent = match started {
+        Ok(agent) => agent,
+        Err(e) => {
+            logging::release();
+            return Err(e);
+        }
+    };
     println!("{}", agent.banner());
+    logging::release();
     let signal = stop.await;
     println!("==> Caught signal: {signal}");
     // A second signal while tasks are being stopped means "now".

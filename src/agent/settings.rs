@@ -38,13 +38,32 @@ pub fn client_config(c: &AgentConfig, data_dir: &Path, http: SocketAddr) -> Clie
     cc.meta = c.client.meta.clone();
     cc.http_addr = http.to_string();
     cc.network_ip = http.ip().to_string();
-    cc.network_interface = c
-        .client
-        .network_interface
-        .clone()
-        .unwrap_or_else(|| if http.ip().is_loopback() { "lo".into() } else { String::new() });
+    cc.network_interface = c.client.network_interface.clone().unwrap_or_else(|| {
+        if http.ip().is_loopback() {
+            "lo".into()
+        } else {
+            String::new()
+        }
+    });
     cc.raw_exec_enabled = c.raw_exec_enabled();
-    cc.cpu_total_compute = c.client.cpu_total_compute.and_then(|v| i64::try_from(v).ok());
+    let list = |key: &str| -> Vec<String> {
+        c.client
+            .options
+            .get(key)
+            .map(|v| {
+                v.split(',')
+                    .map(|d| d.trim().to_owned())
+                    .filter(|d| !d.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    cc.driver_denylist = list("driver.denylist");
+    cc.driver_allowlist = list("driver.allowlist");
+    cc.cpu_total_compute = c
+        .client
+        .cpu_total_compute
+        .and_then(|v| i64::try_from(v).ok());
     cc.memory_total_mb = c.client.memory_total_mb.and_then(|v| i64::try_from(v).ok());
     cc
 }

@@ -23,7 +23,11 @@ impl Reply {
 }
 
 /// One blocking HTTP call, run off the async runtime.
-async fn call(method: &'static str, url: String, body: Option<String>) -> std::result::Result<Reply, String> {
+async fn call(
+    method: &'static str,
+    url: String,
+    body: Option<String>,
+) -> std::result::Result<Reply, String> {
     tokio::task::spawn_blocking(move || {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -42,8 +46,15 @@ async fn call(method: &'static str, url: String, body: Option<String>) -> std::r
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let body = resp.into_body().read_to_string().map_err(|e| e.to_string())?;
-        Ok(Reply { status, index, body })
+        let body = resp
+            .into_body()
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        Ok(Reply {
+            status,
+            index,
+            body,
+        })
     })
     .await
     .map_err(|e| e.to_string())?
@@ -105,7 +116,12 @@ async fn dev_agent_runs_a_raw_exec_job_end_to_end() -> TestResult {
     // The node registers and the agent reports healthy.
     eventually("healthy agent", || {
         let url = format!("{base}/v1/agent/health");
-        async move { call("GET", url, None).await.ok().filter(|r| r.status == 200) }
+        async move {
+            call("GET", url, None)
+                .await
+                .ok()
+                .filter(|r| r.status == 200)
+        }
     })
     .await?;
     let nodes = call("GET", format!("{base}/v1/nodes"), None).await?;
@@ -116,7 +132,12 @@ async fn dev_agent_runs_a_raw_exec_job_end_to_end() -> TestResult {
     assert_eq!(nodes[0]["Name"], "test-node");
 
     // Register a job.
-    let reg = call("PUT", format!("{base}/v1/jobs"), Some(job("echo hello-from-task; sleep 30"))).await?;
+    let reg = call(
+        "PUT",
+        format!("{base}/v1/jobs"),
+        Some(job("echo hello-from-task; sleep 30")),
+    )
+    .await?;
     assert_eq!(reg.status, 200, "{}", reg.body);
     let reg_json = reg.json();
     assert!(reg_json["EvalID"].as_str().is_some_and(|s| !s.is_empty()));
@@ -134,9 +155,13 @@ async fn dev_agent_runs_a_raw_exec_job_end_to_end() -> TestResult {
         }
     })
     .await?;
-    let status = call("GET", format!("{base}/v1/job/web"), None).await?.json();
+    let status = call("GET", format!("{base}/v1/job/web"), None)
+        .await?
+        .json();
     assert_eq!(status["Status"], "running");
-    let summary = call("GET", format!("{base}/v1/job/web/summary"), None).await?.json();
+    let summary = call("GET", format!("{base}/v1/job/web/summary"), None)
+        .await?
+        .json();
     assert_eq!(summary["Summary"]["web"]["Running"], 1);
 
     // An 8-character prefix finds the allocation.
@@ -155,19 +180,33 @@ async fn dev_agent_runs_a_raw_exec_job_end_to_end() -> TestResult {
     })
     .await?;
     assert_eq!(logs, "hello-from-task\n");
-    let framed = call("GET", format!("{base}/v1/client/fs/logs/{alloc_id}?task=server&type=stdout"), None).await?;
+    let framed = call(
+        "GET",
+        format!("{base}/v1/client/fs/logs/{alloc_id}?task=server&type=stdout"),
+        None,
+    )
+    .await?;
     let frame: Value = serde_json::from_str(&framed.body)?;
     assert_eq!(frame["Data"], "aGVsbG8tZnJvbS10YXNrCg==");
     assert_eq!(frame["File"], "alloc/logs/server.stdout.0");
 
     // Stats come from the client running it.
-    let stats = call("GET", format!("{base}/v1/client/allocation/{alloc_id}/stats"), None).await?;
+    let stats = call(
+        "GET",
+        format!("{base}/v1/client/allocation/{alloc_id}/stats"),
+        None,
+    )
+    .await?;
     assert_eq!(stats.status, 200, "{}", stats.body);
     assert!(stats.json()["Tasks"].get("server").is_some());
 
     // A blocking query on the job returns once the stop changes it.
     let job_index = call("GET", format!("{base}/v1/job/web"), None).await?.index;
-    let blocked = tokio::spawn(call("GET", format!("{base}/v1/job/web?index={job_index}&wait=20s"), None));
+    let blocked = tokio::spawn(call(
+        "GET",
+        format!("{base}/v1/job/web?index={job_index}&wait=20s"),
+        None,
+    ));
     let stop = call("DELETE", format!("{base}/v1/job/web"), None).await?;
     assert_eq!(stop.status, 200, "{}", stop.body);
     let after = blocked.await??;
@@ -193,33 +232,99 @@ async fn errors_are_plain_text_with_nomad_codes() -> TestResult {
     let agent = dev_agent().await?;
     let base = format!("http://{}", agent.http_addr());
     let cases: Vec<(&str, String, Option<String>, u16, &str)> = vec![
-        ("GET", format!("{base}/v1/job/nope"), None, 404, "job not found"),
-        ("PUT", format!("{base}/v1/jobs"), Some("{not json".into()), 400, "Failed to decode request body"),
-        ("PUT", format!("{base}/v1/jobs"), Some("{}".into()), 400, "Job must be specified"),
-        ("PUT", format!("{base}/v1/jobs"), Some(r#"{"Job":{"ID":"x","TaskGroups":[]}}"#.into()), 400, ""),
-        ("GET", format!("{base}/v1/jobs?region=west"), None, 500, "No path to region"),
-        ("GET", format!("{base}/v1/allocation/ffffffff"), None, 404, "alloc not found"),
-        ("GET", format!("{base}/v1/nope"), None, 404, "Invalid URL path"),
-        ("DELETE", format!("{base}/v1/jobs"), None, 405, "Invalid method"),
-        ("GET", format!("{base}/v1/jobs?index=abc"), None, 400, "index"),
+        (
+            "GET",
+            format!("{base}/v1/job/nope"),
+            None,
+            404,
+            "job not found",
+        ),
+        (
+            "PUT",
+            format!("{base}/v1/jobs"),
+            Some("{not json".into()),
+            400,
+            "Failed to decode request body",
+        ),
+        (
+            "PUT",
+            format!("{base}/v1/jobs"),
+            Some("{}".into()),
+            400,
+            "Job must be specified",
+        ),
+        (
+            "PUT",
+            format!("{base}/v1/jobs"),
+            Some(r#"{"Job":{"ID":"x","TaskGroups":[]}}"#.into()),
+            400,
+            "",
+        ),
+        (
+            "GET",
+            format!("{base}/v1/jobs?region=west"),
+            None,
+            500,
+            "No path to region",
+        ),
+        (
+            "GET",
+            format!("{base}/v1/allocation/ffffffff"),
+            None,
+            404,
+            "alloc not found",
+        ),
+        (
+            "GET",
+            format!("{base}/v1/nope"),
+            None,
+            404,
+            "Invalid URL path",
+        ),
+        (
+            "DELETE",
+            format!("{base}/v1/jobs"),
+            None,
+            405,
+            "Invalid method",
+        ),
+        (
+            "GET",
+            format!("{base}/v1/jobs?index=abc"),
+            None,
+            400,
+            "index",
+        ),
     ];
     for (method, url, body, code, text) in cases {
         let r = call(method, url.clone(), body).await?;
         assert_eq!(r.status, code, "{method} {url}: {}", r.body);
         assert!(r.body.contains(text), "{method} {url}: {}", r.body);
-        assert!(!r.body.trim_start().starts_with('{'), "plain text, not JSON: {}", r.body);
+        assert!(
+            !r.body.trim_start().starts_with('{'),
+            "plain text, not JSON: {}",
+            r.body
+        );
     }
     // The agent still serves after all that.
     let leader = call("GET", format!("{base}/v1/status/leader"), None).await?;
     assert_eq!(leader.status, 200);
     assert_eq!(leader.json(), json!("127.0.0.1:4647"));
-    let regions = call("GET", format!("{base}/v1/regions"), None).await?.json();
+    let regions = call("GET", format!("{base}/v1/regions"), None)
+        .await?
+        .json();
     assert_eq!(regions, json!(["global"]));
-    let members = call("GET", format!("{base}/v1/agent/members"), None).await?.json();
+    let members = call("GET", format!("{base}/v1/agent/members"), None)
+        .await?
+        .json();
     assert_eq!(members["Members"][0]["Name"], "test-node.global");
     assert_eq!(members["Members"][0]["Tags"]["region"], "global");
     let me = call("GET", format!("{base}/v1/agent/self?pretty"), None).await?;
-    assert!(me.body.contains("\n  \"config\""), "pretty JSON: {}", me.body);
+    assert!(
+        me.body.contains("\n  \"config\""),
+        "pretty JSON: {}",
+        me.body
+    );
     agent.shutdown().await;
     Ok(())
 }

@@ -125,14 +125,38 @@ pub async fn health(State(state): State<ApiState>) -> Response {
         let leader = state.region.leader_addr().is_some();
         ok &= leader;
         let message = if leader { "ok" } else { "No cluster leader" };
-        body.insert("server".into(), json!(Health { ok: leader, message: message.into() }));
+        body.insert(
+            "server".into(),
+            json!(Health {
+                ok: leader,
+                message: message.into()
+            }),
+        );
     }
     if let Some(client) = &state.client {
-        let registered = state.region.snapshot().node_by_id(client.node_id()).is_some();
+        let registered = state
+            .region
+            .snapshot()
+            .node_by_id(client.node_id())
+            .is_some();
         ok &= registered;
-        let message = if registered { "ok" } else { "not yet registered with a server" };
-        body.insert("client".into(), json!(Health { ok: registered, message: message.into() }));
+        let message = if registered {
+            "ok"
+        } else {
+            "not yet registered with a server"
+        };
+        body.insert(
+            "client".into(),
+            json!(Health {
+                ok: registered,
+                message: message.into()
+            }),
+        );
     }
-    let status = if ok { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
     (status, axum::Json(serde_json::Value::Object(body))).into_response()
 }

@@ -50,14 +50,22 @@ pub fn find(snap: &StateSnapshot, id: &str) -> Result<std::sync::Arc<Allocation>
 }
 
 /// `GET /v1/allocation/{id}`.
-pub async fn get_one(State(state): State<ApiState>, Path(id): Path<String>, q: QueryOptions) -> Result<Response> {
+pub async fn get_one(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    q: QueryOptions,
+) -> Result<Response> {
     let snap = blocking(&state, &q, TABLES).await;
     let alloc = find(&snap, &id)?;
     reply(&state, &q, reply_index(&snap, TABLES), &*alloc)
 }
 
 /// `GET /v1/client/allocation/{id}/stats`: served by the client running the allocation.
-pub async fn stats(State(state): State<ApiState>, Path(id): Path<String>, q: QueryOptions) -> Result<Response> {
+pub async fn stats(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    q: QueryOptions,
+) -> Result<Response> {
     let alloc = find(&state.region.snapshot(), &id)?;
     let client = local_client(&state, &alloc)?;
     let usage = client
@@ -67,7 +75,10 @@ pub async fn stats(State(state): State<ApiState>, Path(id): Path<String>, q: Que
 }
 
 /// This agent's client, if it is the node running `alloc`.
-pub fn local_client<'a>(state: &'a ApiState, alloc: &Allocation) -> Result<&'a crate::client::ClientHandle> {
+pub fn local_client<'a>(
+    state: &'a ApiState,
+    alloc: &Allocation,
+) -> Result<&'a crate::client::ClientHandle> {
     let client = state
         .client
         .as_ref()

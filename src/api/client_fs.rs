@@ -59,7 +59,7 @@ fn parse_request(q: &QueryOptions, tasks: &[String]) -> Result<LogRequest> {
         None if tasks.len() == 1 => tasks[0].clone(),
         None => return Err(ApiError::BadRequest("must include task name".into())),
     };
-    if !tasks.iter().any(|t| *t == task) {
+    if !tasks.contains(&task) {
         return Err(ApiError::BadRequest(format!("unknown task name {task:?}")));
     }
     let kind = match q.param("type").unwrap_or("stdout") {
@@ -92,7 +92,11 @@ fn parse_request(q: &QueryOptions, tasks: &[String]) -> Result<LogRequest> {
 }
 
 /// `GET /v1/client/fs/logs/{alloc}`.
-pub async fn logs(State(state): State<ApiState>, Path(alloc_id): Path<String>, q: QueryOptions) -> Result<Response> {
+pub async fn logs(
+    State(state): State<ApiState>,
+    Path(alloc_id): Path<String>,
+    q: QueryOptions,
+) -> Result<Response> {
     let alloc = find(&state.region.snapshot(), &alloc_id)?;
     let client = local_client(&state, &alloc)?;
     let tasks: Vec<String> = alloc
@@ -106,7 +110,11 @@ pub async fn logs(State(state): State<ApiState>, Path(alloc_id): Path<String>, q
         .log_dir(&alloc.id)
         .ok_or_else(|| ApiError::NotFound(format!("unknown allocation ID {:?}", alloc.id)))?;
     let cursor = LogCursor::open(dir, &req.task, &req.kind, req.origin, req.offset).await;
-    let content_type = if req.plain { "text/plain; charset=utf-8" } else { "application/json" };
+    let content_type = if req.plain {
+        "text/plain; charset=utf-8"
+    } else {
+        "application/json"
+    };
     let follower = Follower {
         cursor,
         state: state.clone(),
@@ -205,8 +213,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn q(pairs: &[(&str, &str)]) -> Result<QueryOptions> {
-        let params: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let params: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         QueryOptions::parse(params, "global")
     }
 
@@ -215,12 +225,23 @@ mod tests {
         let tasks = vec!["web".to_string()];
         let r = parse_request(&q(&[])?, &tasks)?;
         assert_eq!((r.task.as_str(), r.kind.as_str()), ("web", "stdout"));
-        assert_eq!((r.origin, r.offset, r.follow, r.plain), (Origin::Start, 0, false, false));
+        assert_eq!(
+            (r.origin, r.offset, r.follow, r.plain),
+            (Origin::Start, 0, false, false)
+        );
         let r = parse_request(
-            &q(&[("type", "stderr"), ("origin", "end"), ("offset", "10"), ("follow", "true")])?,
+            &q(&[
+                ("type", "stderr"),
+                ("origin", "end"),
+                ("offset", "10"),
+                ("follow", "true"),
+            ])?,
             &tasks,
         )?;
-        assert_eq!((r.kind.as_str(), r.origin, r.offset, r.follow), ("stderr", Origin::End, 10, true));
+        assert_eq!(
+            (r.kind.as_str(), r.origin, r.offset, r.follow),
+            ("stderr", Origin::End, 10, true)
+        );
         assert!(parse_request(&q(&[("type", "stdin")])?, &tasks).is_err());
         assert!(parse_request(&q(&[("task", "db")])?, &tasks).is_err());
         let two = vec!["a".to_string(), "b".to_string()];
@@ -239,6 +260,9 @@ mod tests {
             file_event: String::new(),
         };
         let json = serde_json::to_string(&f).unwrap_or_default();
-        assert_eq!(json, r#"{"Offset":3,"Data":"YWJj","File":"alloc/logs/web.stdout.0"}"#);
+        assert_eq!(
+            json,
+            r#"{"Offset":3,"Data":"YWJj","File":"alloc/logs/web.stdout.0"}"#
+        );
     }
 }

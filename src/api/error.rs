@@ -85,8 +85,14 @@ mod tests {
 
     #[test]
     fn codes_follow_nomad() {
-        assert_eq!(ApiError::BadRequest("x".into()).status(), StatusCode::BAD_REQUEST);
-        assert_eq!(ApiError::NotFound("x".into()).status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            ApiError::BadRequest("x".into()).status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ApiError::NotFound("x".into()).status(),
+            StatusCode::NOT_FOUND
+        );
         assert_eq!(
             ApiError::Region(RegionError::NotFound("job not found".into())).status(),
             StatusCode::NOT_FOUND
@@ -99,14 +105,20 @@ mod tests {
             ApiError::Region(RegionError::NoLeader).status(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
-        assert_eq!(ApiError::NoPathToRegion.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            ApiError::NoPathToRegion.status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 
     #[test]
     fn body_is_plain_text_reason() {
         let resp = ApiError::NotFound("job not found".into()).into_response();
         assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-        let ct = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let ct = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
         assert_eq!(ct, Some("text/plain; charset=utf-8"));
     }
 }

@@ -44,14 +44,22 @@ fn find(snap: &StateSnapshot, id: &str) -> Result<std::sync::Arc<Evaluation>> {
 }
 
 /// `GET /v1/evaluation/{id}`.
-pub async fn get_one(State(state): State<ApiState>, Path(id): Path<String>, q: QueryOptions) -> Result<Response> {
+pub async fn get_one(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    q: QueryOptions,
+) -> Result<Response> {
     let snap = blocking(&state, &q, TABLES).await;
     let eval = find(&snap, &id)?;
     reply(&state, &q, reply_index(&snap, TABLES), &*eval)
 }
 
 /// `GET /v1/evaluation/{id}/allocations`.
-pub async fn allocations(State(state): State<ApiState>, Path(id): Path<String>, q: QueryOptions) -> Result<Response> {
+pub async fn allocations(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    q: QueryOptions,
+) -> Result<Response> {
     const ALLOCS: &[Table] = &[Table::Allocs];
     let snap = blocking(&state, &q, ALLOCS).await;
     let eval = find(&snap, &id)?;

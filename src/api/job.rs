@@ -103,7 +103,7 @@ async fn evaluations(state: &ApiState, q: &QueryOptions, id: &str) -> Result<Res
         .iter()
         .map(|e| (**e).clone())
         .collect();
-    evals.sort_by(|a, b| b.create_index.cmp(&a.create_index));
+    evals.sort_by_key(|e| std::cmp::Reverse(e.create_index));
     reply(state, q, reply_index(&snap, TABLES), &evals)
 }
 
@@ -134,7 +134,7 @@ async fn versions(state: &ApiState, q: &QueryOptions, id: &str) -> Result<Respon
     if versions.is_empty() {
         return Err(not_found());
     }
-    versions.sort_by(|a, b| b.version.cmp(&a.version));
+    versions.sort_by_key(|j| std::cmp::Reverse(j.version));
     // Each version diffed against the one before it, newest first, as Nomad lists them.
     let diffs = want_diffs.then(|| {
         versions
@@ -142,7 +142,12 @@ async fn versions(state: &ApiState, q: &QueryOptions, id: &str) -> Result<Respon
             .map(|w| nomad_region::scheduler::diff::job_diff(Some(&w[1]), &w[0]))
             .collect()
     });
-    reply(state, q, reply_index(&snap, TABLES), &Versions { versions, diffs })
+    reply(
+        state,
+        q,
+        reply_index(&snap, TABLES),
+        &Versions { versions, diffs },
+    )
 }
 
 async fn deployments(state: &ApiState, q: &QueryOptions, id: &str) -> Result<Response> {
@@ -159,7 +164,9 @@ async fn deployments(state: &ApiState, q: &QueryOptions, id: &str) -> Result<Res
 async fn latest_deployment(state: &ApiState, q: &QueryOptions, id: &str) -> Result<Response> {
     const TABLES: &[Table] = &[Table::Deployments];
     let snap = blocking(state, q, TABLES).await;
-    let latest = snap.latest_deployment_by_job(&q.namespace, id).map(|d| (*d).clone());
+    let latest = snap
+        .latest_deployment_by_job(&q.namespace, id)
+        .map(|d| (*d).clone());
     reply(state, q, reply_index(&snap, TABLES), &latest)
 }
 
@@ -171,7 +178,10 @@ mod tests {
     fn splits_suffixes_and_keeps_slashes_in_ids() {
         assert_eq!(split("web"), ("web", ""));
         assert_eq!(split("web/allocations"), ("web", "/allocations"));
-        assert_eq!(split("batch/periodic-1/summary"), ("batch/periodic-1", "/summary"));
+        assert_eq!(
+            split("batch/periodic-1/summary"),
+            ("batch/periodic-1", "/summary")
+        );
         assert_eq!(split("web/deployment"), ("web", "/deployment"));
         assert_eq!(split("web/deployments"), ("web", "/deployments"));
     }

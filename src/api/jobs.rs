@@ -54,24 +54,41 @@ impl<T: Serialize> WriteReply<T> {
 /// `GET /v1/jobs`.
 pub async fn list(State(state): State<ApiState>, q: QueryOptions) -> Result<Response> {
     const TABLES: &[Table] = &[Table::Jobs, Table::JobSummaries];
+    let with_meta = q.flag("meta")?;
     let snap = blocking(&state, &q, TABLES).await;
     let mut stubs: Vec<JobListStub> = snap
         .jobs()
         .iter()
         .filter(|j| q.namespace_matches(&j.namespace) && j.id.starts_with(&q.prefix))
-        .map(|j| j.stub(snap.job_summary(&j.namespace, &j.id).as_deref()))
+        .map(|j| {
+            let mut stub = j.stub(snap.job_summary(&j.namespace, &j.id).as_deref());
+            // Nomad lists metadata only with `?meta=true`.
+            if !with_meta {
+                stub.meta.clear();
+            }
+            stub
+        })
         .collect();
     stubs.sort_by(|a, b| (&a.namespace, &a.id).cmp(&(&b.namespace, &b.id)));
     reply(&state, &q, reply_index(&snap, TABLES), &stubs)
 }
 
 /// `PUT`/`POST /v1/jobs`.
-pub async fn register(State(state): State<ApiState>, q: QueryOptions, body: Bytes) -> Result<Response> {
+pub async fn register(
+    State(state): State<ApiState>,
+    q: QueryOptions,
+    body: Bytes,
+) -> Result<Response> {
     register_job(&state, &q, &body, None).await
 }
 
 /// Registers the job in `body`; `path_id` is the ID from `/v1/job/{id}`, which must match.
-pub async fn register_job(state: &ApiState, q: &QueryOptions, body: &[u8], path_id: Option<&str>) -> Result<Response> {
+pub async fn register_job(
+    state: &ApiState,
+    q: &QueryOptions,
+    body: &[u8],
+    path_id: Option<&str>,
+) -> Result<Response> {
     let req: JobRegisterRequest = decode_body(body)?;
     let Some(mut job) = req.job else {
         return Err(ApiError::BadRequest("Job must be specified".into()));
@@ -116,7 +133,12 @@ pub struct JobsParseRequest {
 }
 
 /// `PUT`/`POST /v1/jobs/parse`.
-pub async fn parse(State(state): State<ApiState>, method: Method, q: QueryOptions, body: Bytes) -> Result<Response> {
+pub async fn parse(
+    State(state): State<ApiState>,
+    method: Method,
+    q: QueryOptions,
+    body: Bytes,
+) -> Result<Response> {
     if method != Method::PUT && method != Method::POST {
         return Err(ApiError::MethodNotAllowed);
     }

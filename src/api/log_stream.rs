@@ -42,7 +42,13 @@ pub struct LogCursor {
 
 impl LogCursor {
     /// Positions a cursor `offset` bytes from the start or the end of the whole stream.
-    pub async fn open(dir: PathBuf, task: &str, kind: &str, origin: Origin, offset: u64) -> LogCursor {
+    pub async fn open(
+        dir: PathBuf,
+        task: &str,
+        kind: &str,
+        origin: Origin,
+        offset: u64,
+    ) -> LogCursor {
         let indexes = log_indexes(&dir, task, kind);
         let mut sizes = Vec::with_capacity(indexes.len());
         for i in &indexes {
@@ -150,7 +156,8 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let file = dir.path().join("t.stdout.0");
         std::fs::write(&file, b"a")?;
-        let mut c = LogCursor::open(dir.path().to_path_buf(), "t", "stdout", Origin::Start, 0).await;
+        let mut c =
+            LogCursor::open(dir.path().to_path_buf(), "t", "stdout", Origin::Start, 0).await;
         let first = c.next_chunk().await?;
         assert_eq!(
             first,

@@ -62,7 +62,10 @@ pub struct ApiState {
 /// Every route of the API.
 pub fn router(state: ApiState) -> Router {
     Router::new()
-        .route("/v1/jobs", get(jobs::list).put(jobs::register).post(jobs::register))
+        .route(
+            "/v1/jobs",
+            get(jobs::list).put(jobs::register).post(jobs::register),
+        )
         .route("/v1/jobs/parse", any(jobs::parse))
         .route("/v1/job/{*rest}", any(job::dispatch))
         .route("/v1/allocations", get(allocs::list))
@@ -96,9 +99,12 @@ async fn method_not_allowed() -> ApiError {
 
 /// Serves `router` on `listener` until `cancel` fires, then finishes in-flight requests. Blocking queries
 /// and log follows are cut at cancellation by the graceful shutdown.
-pub async fn serve(listener: TcpListener, router: Router, cancel: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    cancel: CancellationToken,
+) -> std::io::Result<()> {
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { cancel.cancelled().await })
         .await
 }
-

@@ -47,7 +47,11 @@ fn find(snap: &StateSnapshot, id: &str) -> Result<std::sync::Arc<Node>> {
 }
 
 /// `GET /v1/node/{id}`. The secret ID is never shown.
-pub async fn get_one(State(state): State<ApiState>, Path(id): Path<String>, q: QueryOptions) -> Result<Response> {
+pub async fn get_one(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    q: QueryOptions,
+) -> Result<Response> {
     let snap = blocking(&state, &q, TABLES).await;
     let mut node = (*find(&snap, &id)?).clone();
     node.secret_id.clear();
@@ -55,7 +59,11 @@ pub async fn get_one(State(state): State<ApiState>, Path(id): Path<String>, q: Q
 }
 
 /// `GET /v1/node/{id}/allocations`: full allocations, as Nomad returns them.
-pub async fn allocations(State(state): State<ApiState>, Path(id): Path<String>, q: QueryOptions) -> Result<Response> {
+pub async fn allocations(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    q: QueryOptions,
+) -> Result<Response> {
     const ALLOCS: &[Table] = &[Table::Allocs];
     let snap = blocking(&state, &q, ALLOCS).await;
     let node = find(&snap, &id)?;

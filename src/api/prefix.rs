@@ -51,7 +51,10 @@ mod tests {
             let pref: Vec<_> = all.iter().filter(|s| s.starts_with(id)).cloned().collect();
             resolve("alloc", id, exact, || pref, |s| s.as_str())
         };
-        assert_eq!(find("abc1").ok().as_deref().map(String::as_str), Some("abc1"));
+        assert_eq!(
+            find("abc1").ok().as_deref().map(String::as_str),
+            Some("abc1")
+        );
         assert_eq!(find("de").ok().as_deref().map(String::as_str), Some("def"));
         let amb = find("abc").err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(amb, "Prefix \"abc\" matched multiple allocs: abc1, abc2");

@@ -135,7 +135,12 @@ pub fn reply_index(snap: &StateSnapshot, tables: &[Table]) -> u64 {
 }
 
 /// A JSON reply with `X-Nomad-Index`, `X-Nomad-KnownLeader` and `X-Nomad-LastContact`.
-pub fn reply<T: Serialize>(state: &ApiState, q: &QueryOptions, index: u64, body: &T) -> Result<Response> {
+pub fn reply<T: Serialize>(
+    state: &ApiState,
+    q: &QueryOptions,
+    index: u64,
+    body: &T,
+) -> Result<Response> {
     let bytes = if q.pretty {
         serde_json::to_vec_pretty(body)
     } else {
@@ -144,7 +149,10 @@ pub fn reply<T: Serialize>(state: &ApiState, q: &QueryOptions, index: u64, body:
     .map_err(|e| ApiError::Internal(format!("failed to encode response: {e}")))?;
     let mut resp = (StatusCode::OK, bytes).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     h.insert("X-Nomad-Index", HeaderValue::from(index));
     let leader = if state.region.is_leader() || state.region.leader_addr().is_some() {
         "true"
@@ -171,7 +179,10 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -180,10 +191,18 @@ mod tests {
         assert_eq!((q.index, q.wait, q.pretty), (0, MAX_BLOCKING_WAIT, false));
         assert_eq!(q.namespace, "default");
         let q = QueryOptions::parse(
-            params(&[("index", "7"), ("wait", "10s"), ("pretty", ""), ("prefix", "ab")]),
+            params(&[
+                ("index", "7"),
+                ("wait", "10s"),
+                ("pretty", ""),
+                ("prefix", "ab"),
+            ]),
             "global",
         )?;
-        assert_eq!((q.index, q.wait, q.pretty), (7, Duration::from_secs(10), true));
+        assert_eq!(
+            (q.index, q.wait, q.pretty),
+            (7, Duration::from_secs(10), true)
+        );
         assert_eq!(q.prefix, "ab");
         Ok(())
     }
@@ -221,9 +240,13 @@ mod tests {
 
     #[test]
     fn body_errors_are_worded() {
-        let e = decode_body::<serde_json::Value>(b"{oops").err().map(|e| e.to_string());
+        let e = decode_body::<serde_json::Value>(b"{oops")
+            .err()
+            .map(|e| e.to_string());
         assert!(e.is_some_and(|m| m.starts_with("Failed to decode request body")));
-        let e = decode_body::<serde_json::Value>(b"  ").err().map(|e| e.to_string());
+        let e = decode_body::<serde_json::Value>(b"  ")
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(e.as_deref(), Some("Request body is empty"));
     }
 }

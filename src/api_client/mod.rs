@@ -65,34 +65,54 @@ impl Client {
     }
 
     /// `GET path?query`, decoding the JSON body.
-    pub fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<(T, QueryMeta)> {
+    pub fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<(T, QueryMeta)> {
         let req = self.with_params(self.agent.get(self.url(path)), query);
         let resp = req.call().map_err(|e| self.transport(e))?;
         self.decode(path, resp)
     }
 
     /// `PUT path` with a JSON body.
-    pub fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)], body: &B) -> Result<(T, QueryMeta)> {
+    pub fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        body: &B,
+    ) -> Result<(T, QueryMeta)> {
         let req = self.with_params(self.agent.put(self.url(path)), query);
         let resp = req.send_json(body).map_err(|e| self.transport(e))?;
         self.decode(path, resp)
     }
 
     /// `DELETE path`.
-    pub fn delete<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<(T, QueryMeta)> {
+    pub fn delete<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<(T, QueryMeta)> {
         let req = self.with_params(self.agent.delete(self.url(path)), query);
         let resp = req.call().map_err(|e| self.transport(e))?;
         self.decode(path, resp)
     }
 
     /// `GET path` returning the raw body as a reader (log streams).
-    pub fn get_stream(&self, path: &str, query: &[(&str, String)]) -> Result<impl std::io::Read + use<>> {
+    pub fn get_stream(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<impl std::io::Read + use<>> {
         let req = self.with_params(self.agent.get(self.url(path)), query);
         let resp = req.call().map_err(|e| self.transport(e))?;
         let status = resp.status().as_u16();
         if !(200..300).contains(&status) {
             let body = resp.into_body().read_to_string().unwrap_or_default();
-            return Err(ApiError::Status { status, body: body.trim().to_owned() });
+            return Err(ApiError::Status {
+                status,
+                body: body.trim().to_owned(),
+            });
         }
         Ok(resp.into_body().into_reader())
     }
@@ -101,7 +121,11 @@ impl Client {
         format!("{}{}", self.config.address.trim_end_matches('/'), path)
     }
 
-    fn with_params<B>(&self, mut req: ureq::RequestBuilder<B>, query: &[(&str, String)]) -> ureq::RequestBuilder<B> {
+    fn with_params<B>(
+        &self,
+        mut req: ureq::RequestBuilder<B>,
+        query: &[(&str, String)],
+    ) -> ureq::RequestBuilder<B> {
         if let Some(region) = &self.config.region {
             req = req.query("region", region);
         }
@@ -118,21 +142,44 @@ impl Client {
     }
 
     fn transport(&self, e: ureq::Error) -> ApiError {
-        ApiError::Transport { address: self.config.address.clone(), message: e.to_string() }
+        ApiError::Transport {
+            address: self.config.address.clone(),
+            message: e.to_string(),
+        }
     }
 
-    fn decode<T: DeserializeOwned>(&self, path: &str, resp: ureq::http::Response<ureq::Body>) -> Result<(T, QueryMeta)> {
+    fn decode<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        resp: ureq::http::Response<ureq::Body>,
+    ) -> Result<(T, QueryMeta)> {
         let status = resp.status().as_u16();
-        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let meta = QueryMeta {
-            last_index: header("X-Nomad-Index").and_then(|v| v.parse().ok()).unwrap_or(0),
+            last_index: header("X-Nomad-Index")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
             known_leader: header("X-Nomad-KnownLeader").is_some_and(|v| v == "true"),
         };
-        let body = resp.into_body().read_to_string().map_err(|e| self.transport(e))?;
+        let body = resp
+            .into_body()
+            .read_to_string()
+            .map_err(|e| self.transport(e))?;
         if !(200..300).contains(&status) {
-            return Err(ApiError::Status { status, body: body.trim().to_owned() });
+            return Err(ApiError::Status {
+                status,
+                body: body.trim().to_owned(),
+            });
         }
-        let value = serde_json::from_str(&body).map_err(|e| ApiError::Decode { path: path.to_owned(), message: e.to_string() })?;
+        let value = serde_json::from_str(&body).map_err(|e| ApiError::Decode {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
         Ok((value, meta))
     }
 }

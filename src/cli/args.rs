@@ -144,7 +144,10 @@ mod tests {
             norm(&["nomad", "job", "run", "-detach=true", "f"]),
             ["nomad", "job", "run", "--detach", "f"]
         );
-        assert_eq!(norm(&["nomad", "job", "run", "-detach=false", "f"]), ["nomad", "job", "run", "f"]);
+        assert_eq!(
+            norm(&["nomad", "job", "run", "-detach=false", "f"]),
+            ["nomad", "job", "run", "f"]
+        );
     }
 
     #[test]

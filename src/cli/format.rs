@@ -14,7 +14,10 @@ pub fn format_list(rows: &[String]) -> String {
 }
 
 fn columnize(rows: &[String], glue: &str) -> String {
-    let split: Vec<Vec<&str>> = rows.iter().map(|r| r.split('|').map(str::trim).collect()).collect();
+    let split: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.split('|').map(str::trim).collect())
+        .collect();
     let cols = split.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; cols];
     for row in &split {
@@ -42,7 +45,11 @@ fn columnize(rows: &[String], glue: &str) -> String {
 
 /// The first 8 characters of an ID unless `verbose`, as Nomad prints them.
 pub fn short_id(id: &str, verbose: bool) -> &str {
-    if verbose { id } else { id.get(..8).unwrap_or(id) }
+    if verbose {
+        id
+    } else {
+        id.get(..8).unwrap_or(id)
+    }
 }
 
 /// Unix nanoseconds as RFC 3339 in UTC (`2024-05-08T15:21:25Z`); empty for zero.
@@ -50,13 +57,18 @@ pub fn format_unix_nanos(nanos: i64) -> String {
     if nanos == 0 {
         return String::new();
     }
-    DateTime::<Utc>::from_timestamp_nanos(nanos).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    DateTime::<Utc>::from_timestamp_nanos(nanos)
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// An RFC 3339 string re-printed like `format_unix_nanos`; unparseable text is returned as is.
 pub fn format_rfc3339(text: &str) -> String {
     match DateTime::parse_from_rfc3339(text) {
-        Ok(t) => t.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Ok(t) => t
+            .with_timezone(&Utc)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string(),
         Err(_) => text.to_owned(),
     }
 }
@@ -67,7 +79,12 @@ pub fn pretty_time_ago(nanos: i64, now_nanos: i64) -> String {
         return String::new();
     }
     let secs = ((now_nanos - nanos).max(0) / 1_000_000_000) as u64;
-    let units = [(secs / 86_400, "d"), (secs / 3600 % 24, "h"), (secs / 60 % 60, "m"), (secs % 60, "s")];
+    let units = [
+        (secs / 86_400, "d"),
+        (secs / 3600 % 24, "h"),
+        (secs / 60 % 60, "m"),
+        (secs % 60, "s"),
+    ];
     let first = units.iter().position(|(v, _)| *v > 0).unwrap_or(3);
     let text: String = units[first..(first + 2).min(4)]
         .iter()
@@ -94,23 +111,38 @@ mod tests {
 
     #[test]
     fn kv_and_list_align() {
-        assert_eq!(format_kv(&["ID|a".into(), "Name|bb".into()]), "ID   = a\nName = bb");
-        assert_eq!(format_list(&["ID|Type".into(), "example|service".into()]), "ID       Type\nexample  service");
+        assert_eq!(
+            format_kv(&["ID|a".into(), "Name|bb".into()]),
+            "ID   = a\nName = bb"
+        );
+        assert_eq!(
+            format_list(&["ID|Type".into(), "example|service".into()]),
+            "ID       Type\nexample  service"
+        );
     }
 
     #[test]
     fn relative_times() {
         let s = 1_000_000_000;
         assert_eq!(pretty_time_ago(100 * s, 168 * s), "1m8s ago");
-        assert_eq!(pretty_time_ago(100 * s, 100 * s + 3 * 3600 * s + 120 * s + 5 * s), "3h2m ago");
+        assert_eq!(
+            pretty_time_ago(100 * s, 100 * s + 3 * 3600 * s + 120 * s + 5 * s),
+            "3h2m ago"
+        );
         assert_eq!(pretty_time_ago(100 * s, 160 * s), "1m ago");
         assert_eq!(pretty_time_ago(100 * s, 100 * s), "0s ago");
     }
 
     #[test]
     fn times_and_ids() {
-        assert_eq!(format_unix_nanos(1_715_181_685_000_000_000), "2024-05-08T15:21:25Z");
-        assert_eq!(format_rfc3339("2024-05-08T17:21:25+02:00"), "2024-05-08T15:21:25Z");
+        assert_eq!(
+            format_unix_nanos(1_715_181_685_000_000_000),
+            "2024-05-08T15:21:25Z"
+        );
+        assert_eq!(
+            format_rfc3339("2024-05-08T17:21:25+02:00"),
+            "2024-05-08T15:21:25Z"
+        );
         assert_eq!(short_id("0123456789", false), "01234567");
         assert_eq!(short_id("0123456789", true), "0123456789");
     }

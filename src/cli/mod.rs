@@ -1,7 +1,7 @@
 //! The command line: clap definitions for every command family, one file (or folder) each; this file only
 //! parses and dispatches. Errors come back as `CliError` and are printed as `Error: ...` lines, exit 1.
 
-// pub mod agent; (wired once src/cli/agent.rs lands)
+pub mod agent;
 mod alloc;
 mod args;
 mod error;
@@ -40,8 +40,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    // Run a Nomad agent (server, client, or both with -dev).
-    // Agent(agent::AgentArgs),
+    /// Run a Nomad agent (server, client, or both with -dev).
+    Agent(agent::AgentArgs),
     /// Interact with jobs.
     #[command(subcommand)]
     Job(job::JobCommand),
@@ -105,7 +105,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
-        // Command::Agent(args) => agent::run(&args),
+        Command::Agent(args) => agent::run(&args),
         Command::Job(cmd) => job::dispatch(cmd, &cli.global),
         Command::Alloc(cmd) => alloc::dispatch(cmd, &cli.global),
         Command::Node(cmd) => node::dispatch(cmd, &cli.global),
@@ -136,7 +136,10 @@ fn quiet_failures() {
             .map(|s| (*s).to_owned())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown failure".to_owned());
-        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         eprintln!("Error: internal error{place}: {message}");
     }));
 }

@@ -22,15 +22,24 @@ fn stamp() -> String {
 }
 
 /// Follows evaluation `eval_id` with blocking queries until it is complete, failed or canceled.
-pub fn monitor_eval(client: &Client, eval_id: &str, verbose: bool) -> Result<MonitorOutcome, CliError> {
-    println!("==> {}: Monitoring evaluation \"{}\"", stamp(), short_id(eval_id, verbose));
+pub fn monitor_eval(
+    client: &Client,
+    eval_id: &str,
+    verbose: bool,
+) -> Result<MonitorOutcome, CliError> {
+    println!(
+        "==> {}: Monitoring evaluation \"{}\"",
+        stamp(),
+        short_id(eval_id, verbose)
+    );
     let mut index = 0;
     let mut last_status = String::new();
     let mut seen_allocs: BTreeSet<String> = BTreeSet::new();
     let mut announced_trigger = false;
     loop {
         let query = [("index", index.to_string()), ("wait", "10s".to_owned())];
-        let (eval, meta): (Evaluation, _) = client.get(&format!("/v1/evaluation/{eval_id}"), &query)?;
+        let (eval, meta): (Evaluation, _) =
+            client.get(&format!("/v1/evaluation/{eval_id}"), &query)?;
         if !announced_trigger {
             announced_trigger = true;
             let what = if eval.node_id.is_empty() {
@@ -41,14 +50,26 @@ pub fn monitor_eval(client: &Client, eval_id: &str, verbose: bool) -> Result<Mon
             println!("    {}: Evaluation triggered by {what}", stamp());
         }
         if !eval.deployment_id.is_empty() {
-            println!("    {}: Evaluation within deployment: \"{}\"", stamp(), short_id(&eval.deployment_id, verbose));
+            println!(
+                "    {}: Evaluation within deployment: \"{}\"",
+                stamp(),
+                short_id(&eval.deployment_id, verbose)
+            );
         }
-        let (allocs, _): (Vec<AllocListStub>, _) =
-            client.get(&format!("/v1/job/{}/allocations", eval.job_id), &[("all", "true".to_owned())])?;
+        let (allocs, _): (Vec<AllocListStub>, _) = client.get(
+            &format!("/v1/job/{}/allocations", eval.job_id),
+            &[("all", "true".to_owned())],
+        )?;
         for alloc in allocs.iter().filter(|a| a.eval_id == eval.id) {
             if seen_allocs.insert(alloc.id.clone()) {
+                // An allocation older than the evaluation was updated in place, not created.
+                let verb = if alloc.create_index < eval.create_index {
+                    "modified"
+                } else {
+                    "created"
+                };
                 println!(
-                    "    {}: Allocation \"{}\" created: node \"{}\", group \"{}\"",
+                    "    {}: Allocation \"{}\" {verb}: node \"{}\", group \"{}\"",
                     stamp(),
                     short_id(&alloc.id, verbose),
                     short_id(&alloc.node_id, verbose),
@@ -58,7 +79,11 @@ pub fn monitor_eval(client: &Client, eval_id: &str, verbose: bool) -> Result<Mon
         }
         if eval.status != last_status {
             if !last_status.is_empty() {
-                println!("    {}: Evaluation status changed: \"{last_status}\" -> \"{}\"", stamp(), eval.status);
+                println!(
+                    "    {}: Evaluation status changed: \"{last_status}\" -> \"{}\"",
+                    stamp(),
+                    eval.status
+                );
             }
             last_status = eval.status.clone();
         }
@@ -78,8 +103,15 @@ pub fn monitor_eval(client: &Client, eval_id: &str, verbose: bool) -> Result<Mon
 fn finish(eval: &Evaluation, verbose: bool) -> MonitorOutcome {
     let id = short_id(&eval.id, verbose);
     if eval.failed_tg_allocs.is_empty() {
-        println!("==> {}: Evaluation \"{id}\" finished with status \"{}\"", stamp(), eval.status);
-        return MonitorOutcome { status: eval.status.clone(), placement_failed: false };
+        println!(
+            "==> {}: Evaluation \"{id}\" finished with status \"{}\"",
+            stamp(),
+            eval.status
+        );
+        return MonitorOutcome {
+            status: eval.status.clone(),
+            placement_failed: false,
+        };
     }
     println!(
         "==> {}: Evaluation \"{id}\" finished with status \"{}\" but failed to place all allocations:",
@@ -100,7 +132,10 @@ fn finish(eval: &Evaluation, verbose: bool) -> MonitorOutcome {
             short_id(&eval.blocked_eval, verbose)
         );
     }
-    MonitorOutcome { status: eval.status.clone(), placement_failed: true }
+    MonitorOutcome {
+        status: eval.status.clone(),
+        placement_failed: true,
+    }
 }
 
 /// The reasons in an `AllocMetric`, worded as Nomad's CLI words them.
@@ -118,10 +153,15 @@ pub fn placement_failure_lines(metric: &AllocMetric) -> Vec<String> {
         lines.push(format!("Class \"{class}\": {n} nodes excluded by filter"));
     }
     for (constraint, n) in &metric.constraint_filtered {
-        lines.push(format!("Constraint \"{constraint}\": {n} nodes excluded by filter"));
+        lines.push(format!(
+            "Constraint \"{constraint}\": {n} nodes excluded by filter"
+        ));
     }
     if metric.nodes_exhausted > 0 {
-        lines.push(format!("Resources exhausted on {} nodes", metric.nodes_exhausted));
+        lines.push(format!(
+            "Resources exhausted on {} nodes",
+            metric.nodes_exhausted
+        ));
     }
     for (class, n) in &metric.class_exhausted {
         lines.push(format!("Class \"{class}\" exhausted on {n} nodes"));

@@ -40,6 +40,10 @@ pub struct ClientConfig {
     pub raw_exec_enabled: bool,
     /// Enables the `mock` driver (tests and development only).
     pub mock_driver_enabled: bool,
+    /// Drivers never fingerprinted or used (client option `driver.denylist`).
+    pub driver_denylist: Vec<String>,
+    /// When not empty, the only drivers fingerprinted or used (client option `driver.allowlist`).
+    pub driver_allowlist: Vec<String>,
     /// CPU reserved for things outside Nomad, MHz.
     pub reserved_cpu: i64,
     /// Memory reserved, MB.
@@ -63,6 +67,13 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
+    /// Whether the allow and deny lists let driver `name` run on this node.
+    pub fn driver_permitted(&self, name: &str) -> bool {
+        let allowed =
+            self.driver_allowlist.is_empty() || self.driver_allowlist.iter().any(|d| d == name);
+        allowed && !self.driver_denylist.iter().any(|d| d == name)
+    }
+
     /// A client with Nomad's defaults keeping its data under `data_dir`.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
@@ -79,6 +90,8 @@ impl ClientConfig {
             network_interface: "lo".into(),
             raw_exec_enabled: false,
             mock_driver_enabled: false,
+            driver_denylist: Vec::new(),
+            driver_allowlist: Vec::new(),
             reserved_cpu: 0,
             reserved_memory_mb: 0,
             reserved_disk_mb: 0,

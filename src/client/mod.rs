@@ -117,6 +117,10 @@ impl Client {
         driver_list: Vec<Arc<dyn Driver>>,
         cancel: CancellationToken,
     ) -> Result<ClientHandle> {
+        let driver_list: Vec<Arc<dyn Driver>> = driver_list
+            .into_iter()
+            .filter(|d| config.driver_permitted(d.name()))
+            .collect();
         let alloc_root = config.alloc_root();
         std::fs::create_dir_all(&alloc_root)
             .map_err(|e| ClientError::io("create alloc dir", &alloc_root, e))?;

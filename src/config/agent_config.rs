@@ -83,12 +83,24 @@ impl AgentConfig {
             .collect();
         let server = c.server.unwrap_or_default();
         let client = c.client.unwrap_or_default();
-        warnings.extend(server.unknown.keys().map(|k| format!("ignoring unsupported config key \"server.{k}\"")));
-        warnings.extend(client.unknown.keys().map(|k| format!("ignoring unsupported config key \"client.{k}\"")));
+        warnings.extend(
+            server
+                .unknown
+                .keys()
+                .map(|k| format!("ignoring unsupported config key \"server.{k}\"")),
+        );
+        warnings.extend(
+            client
+                .unknown
+                .keys()
+                .map(|k| format!("ignoring unsupported config key \"client.{k}\"")),
+        );
         let server_enabled = server.enabled.unwrap_or(false);
         let client_enabled = client.enabled.unwrap_or(false);
         if !dev && !server_enabled && !client_enabled {
-            return Err(invalid("Must specify either server, client or dev mode for the agent."));
+            return Err(invalid(
+                "Must specify either server, client or dev mode for the agent.",
+            ));
         }
         let data_dir = match c.data_dir.filter(|s| !s.is_empty()) {
             Some(dir) => {
@@ -104,7 +116,10 @@ impl AgentConfig {
             None if dev => None,
             None => return Err(invalid("Must specify data directory")),
         };
-        let log_level = c.log_level.unwrap_or_else(|| d::DEFAULT_LOG_LEVEL.into()).to_uppercase();
+        let log_level = c
+            .log_level
+            .unwrap_or_else(|| d::DEFAULT_LOG_LEVEL.into())
+            .to_uppercase();
         if !LOG_LEVELS.contains(&log_level.as_str()) {
             return Err(invalid(format!(
                 "Invalid log level: {log_level}. Valid log levels are: [TRACE DEBUG INFO WARN ERROR]"
@@ -115,12 +130,17 @@ impl AgentConfig {
             return Err(invalid("Bootstrap requires server mode to be enabled"));
         }
         if dev && bootstrap_expect > 1 {
-            return Err(invalid("Bootstrap mode with expect > 1 is not supported in dev mode"));
+            return Err(invalid(
+                "Bootstrap mode with expect > 1 is not supported in dev mode",
+            ));
         }
         let region = non_empty(c.region, d::DEFAULT_REGION, "region")?;
         let datacenter = non_empty(c.datacenter, d::DEFAULT_DATACENTER, "datacenter")?;
         let heartbeat_grace = nomad_region::duration::parse_duration(
-            server.heartbeat_grace.as_deref().unwrap_or(d::DEFAULT_HEARTBEAT_GRACE),
+            server
+                .heartbeat_grace
+                .as_deref()
+                .unwrap_or(d::DEFAULT_HEARTBEAT_GRACE),
         )
         .map_err(|e| invalid(format!("server.heartbeat_grace: {e}")))?;
         let (bind, advertise) = resolve_addrs(
@@ -131,7 +151,10 @@ impl AgentConfig {
         )?;
         Ok(AgentConfig {
             dev,
-            name: c.name.filter(|s| !s.is_empty()).unwrap_or_else(d::node_name),
+            name: c
+                .name
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(d::node_name),
             region,
             datacenter,
             data_dir,
@@ -142,15 +165,23 @@ impl AgentConfig {
             server: ServerSettings {
                 enabled: server_enabled,
                 bootstrap_expect,
-                num_schedulers: server.num_schedulers.filter(|n| *n > 0).unwrap_or_else(d::num_schedulers),
+                num_schedulers: server
+                    .num_schedulers
+                    .filter(|n| *n > 0)
+                    .unwrap_or_else(d::num_schedulers),
                 heartbeat_grace,
-                retry_join: server.server_join.and_then(|j| j.retry_join).unwrap_or_default(),
+                retry_join: server
+                    .server_join
+                    .and_then(|j| j.retry_join)
+                    .unwrap_or_default(),
             },
             client: ClientSettings {
                 enabled: client_enabled,
                 servers: client.servers.unwrap_or_default(),
                 node_class: client.node_class.unwrap_or_default(),
-                node_pool: client.node_pool.unwrap_or_else(|| d::DEFAULT_NODE_POOL.into()),
+                node_pool: client
+                    .node_pool
+                    .unwrap_or_else(|| d::DEFAULT_NODE_POOL.into()),
                 network_interface: client.network_interface,
                 cpu_total_compute: client.cpu_total_compute,
                 memory_total_mb: client.memory_total_mb,

@@ -16,7 +16,10 @@ fn dev_defaults_match_nomad() -> Result<()> {
     assert!(c.dev && c.server.enabled && c.client.enabled);
     assert_eq!(c.region, "global");
     assert_eq!(c.datacenter, "dc1");
-    assert_eq!(c.bind.http, "127.0.0.1:4646".parse().map_err(|_| invalid("x"))?);
+    assert_eq!(
+        c.bind.http,
+        "127.0.0.1:4646".parse().map_err(|_| invalid("x"))?
+    );
     assert_eq!(c.advertise.rpc.port(), 4647);
     assert_eq!(c.log_level, "DEBUG");
     assert_eq!(c.server.bootstrap_expect, 1);
@@ -70,7 +73,9 @@ fn rejects_bad_log_level_and_bind() {
         log_level: Some("LOUD".into()),
         ..dev_flags()
     };
-    assert!(matches!(build(&bad_level), Err(ConfigError::Invalid(m)) if m.contains("Invalid log level")));
+    assert!(
+        matches!(build(&bad_level), Err(ConfigError::Invalid(m)) if m.contains("Invalid log level"))
+    );
     let bad_bind = Flags {
         bind: Some("not-an-ip".into()),
         ..dev_flags()

@@ -242,7 +242,10 @@ mod tests {
         assert_eq!(m.region.as_deref(), Some("b"));
         assert_eq!(m.datacenter.as_deref(), Some("dc-a"));
         let ports = m.ports.unwrap_or_default();
-        assert_eq!((ports.http, ports.rpc, ports.serf), (Some(9), Some(2), None));
+        assert_eq!(
+            (ports.http, ports.rpc, ports.serf),
+            (Some(9), Some(2), None)
+        );
     }
 
     #[test]

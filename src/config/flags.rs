@@ -33,15 +33,17 @@ pub struct Flags {
 impl Flags {
     /// The layer these flags add over the files.
     pub fn to_overlay(&self) -> FileConfig {
-        let server = (self.server || self.bootstrap_expect.is_some() || !self.retry_join.is_empty())
-            .then(|| ServerBlock {
-                enabled: self.server.then_some(true),
-                bootstrap_expect: self.bootstrap_expect,
-                server_join: (!self.retry_join.is_empty()).then(|| ServerJoin {
-                    retry_join: Some(self.retry_join.clone()),
-                }),
-                ..Default::default()
-            });
+        let server = (self.server
+            || self.bootstrap_expect.is_some()
+            || !self.retry_join.is_empty())
+        .then(|| ServerBlock {
+            enabled: self.server.then_some(true),
+            bootstrap_expect: self.bootstrap_expect,
+            server_join: (!self.retry_join.is_empty()).then(|| ServerJoin {
+                retry_join: Some(self.retry_join.clone()),
+            }),
+            ..Default::default()
+        });
         let client_set = self.client
             || !self.servers.is_empty()
             || self.node_class.is_some()

@@ -125,11 +125,18 @@ telemetry {
         let client = c.client.clone().unwrap_or_default();
         assert_eq!(client.servers, Some(vec!["127.0.0.1:5647".to_string()]));
         assert_eq!(
-            client.meta.unwrap_or_default().get("rack").map(String::as_str),
+            client
+                .meta
+                .unwrap_or_default()
+                .get("rack")
+                .map(String::as_str),
             Some("r1")
         );
         let raw = c.plugin.get("raw_exec").cloned().unwrap_or_default();
-        assert_eq!(raw.config.get("enabled"), Some(&serde_json::Value::Bool(true)));
+        assert_eq!(
+            raw.config.get("enabled"),
+            Some(&serde_json::Value::Bool(true))
+        );
         assert!(c.unknown.contains_key("telemetry"));
         Ok(())
     }
@@ -147,14 +154,20 @@ telemetry {
 
     #[test]
     fn bad_hcl_is_an_error_with_position() {
-        let err = parse("region = \n ports {", false).err().unwrap_or_default();
+        let err = parse("region = \n ports {", false)
+            .err()
+            .unwrap_or_default();
         assert!(err.contains("line"), "{err}");
     }
 
     #[test]
-    fn directory_loads_hcl_and_json_in_order() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    fn directory_loads_hcl_and_json_in_order() -> std::result::Result<(), Box<dyn std::error::Error>>
+    {
         let dir = tempfile::tempdir()?;
-        std::fs::write(dir.path().join("a.hcl"), "region = \"a\"\ndatacenter = \"x\"\n")?;
+        std::fs::write(
+            dir.path().join("a.hcl"),
+            "region = \"a\"\ndatacenter = \"x\"\n",
+        )?;
         std::fs::write(dir.path().join("b.json"), r#"{"region":"b"}"#)?;
         std::fs::write(dir.path().join("notes.txt"), "ignored")?;
         let (c, files) = load(&[dir.path().to_path_buf()])?;

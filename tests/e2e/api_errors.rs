@@ -3,16 +3,30 @@
 use super::dev_agent::DevAgent;
 
 fn request(method: &str, url: &str, body: Option<&str>) -> (u16, String, String) {
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
     let resp = match (method, body) {
-        ("PUT", Some(b)) => agent.put(url).header("Content-Type", "application/json").send(b),
-        ("POST", Some(b)) => agent.post(url).header("Content-Type", "application/json").send(b),
+        ("PUT", Some(b)) => agent
+            .put(url)
+            .header("Content-Type", "application/json")
+            .send(b),
+        ("POST", Some(b)) => agent
+            .post(url)
+            .header("Content-Type", "application/json")
+            .send(b),
         ("DELETE", _) => agent.delete(url).call(),
         _ => agent.get(url).call(),
     }
     .expect("request reaches the agent");
     let status = resp.status().as_u16();
-    let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let text = resp.into_body().read_to_string().unwrap_or_default();
     (status, content_type, text)
 }

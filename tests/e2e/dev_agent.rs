@@ -2,7 +2,7 @@
 //! against it. The agent and its data dir are removed when the guard drops, also on test failure.
 
 use std::net::{TcpListener, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -19,11 +19,17 @@ pub struct DevAgent {
 }
 
 fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free tcp port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free tcp port")
 }
 
 fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).map(|a| a.port()).expect("free udp port")
+    UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("free udp port")
 }
 
 impl DevAgent {
@@ -51,7 +57,11 @@ impl DevAgent {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("start nomad agent -dev");
-        let agent = DevAgent { child, address: format!("http://127.0.0.1:{http}"), dir };
+        let agent = DevAgent {
+            child,
+            address: format!("http://127.0.0.1:{http}"),
+            dir,
+        };
         agent.wait_for("a ready node", || {
             let out = agent.nomad(&["node", "status"]);
             out.status.success() && stdout(&out).contains("ready")
@@ -87,15 +97,14 @@ impl DevAgent {
             }
             thread::sleep(Duration::from_millis(200));
         }
-        panic!("timed out waiting for {what}\n--- agent log ---\n{}", self.log());
+        panic!(
+            "timed out waiting for {what}\n--- agent log ---\n{}",
+            self.log()
+        );
     }
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("agent.log")).unwrap_or_default()
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
     }
 
     /// Sends SIGTERM and waits for the agent to exit; returns its exit status.
@@ -133,5 +142,10 @@ pub fn stderr(out: &Output) -> String {
 
 /// Both streams, for failure messages.
 pub fn both(out: &Output) -> String {
-    format!("exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}", out.status.code(), stdout(out), stderr(out))
+    format!(
+        "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status.code(),
+        stdout(out),
+        stderr(out)
+    )
 }

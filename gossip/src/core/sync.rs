@@ -45,7 +45,9 @@ impl MeshCore {
                 self.send_sync_request(addr);
             }
         }
-        self.out.timers.push((every, CoreTimer::Sync));
+        self.out
+            .timers
+            .push((every * sync_scale(n + 1), CoreTimer::Sync));
     }
 
     pub(super) fn send_sync_request(&mut self, to: SocketAddr) {
@@ -88,9 +90,20 @@ impl MeshCore {
             return;
         }
         let own = self.foca.identity().addr();
-        let alive = members
-            .into_iter()
-            .filter(|m| m.state() == foca::State::Alive && m.id().addr() != own);
+        let alive: Vec<_> = {
+            // Only news goes to foca: applying a known member costs a scan of
+            // its member list.
+            let view = self.view.lock();
+            members
+                .into_iter()
+                .filter(|m| m.state() == foca::State::Alive && m.id().addr() != own)
+                .filter(|m| !view.knows_up(m.id()))
+                .collect()
+        };
+        if alive.is_empty() {
+            return;
+        }
+        let alive = alive.into_iter();
         // Not re-broadcast: the mesh already knows these members.
         if let Err(e) = self.foca.apply_many(alive, false, &mut self.rt) {
             tracing::debug!(error = %e, "apply sync");
@@ -115,5 +128,31 @@ impl MeshCore {
             }
             Err(e) => tracing::warn!(error = %e, "encode push"),
         }
+    }
+}
+
+/// memberlist's push-pull scaling: big meshes sync less often (1x up to 32
+/// members, then one more interval per doubling).
+fn sync_scale(members: usize) -> u32 {
+    if members <= 32 {
+        return 1;
+    }
+    let doublings = (members as f64 / 32.0).log2().ceil();
+    u32::try_from(doublings as u64)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sync_scale;
+
+    #[test]
+    fn sync_slows_down_as_the_mesh_grows() {
+        assert_eq!(sync_scale(1), 1);
+        assert_eq!(sync_scale(32), 1);
+        assert_eq!(sync_scale(33), 2);
+        assert_eq!(sync_scale(64), 2);
+        assert_eq!(sync_scale(1000), 6);
     }
 }

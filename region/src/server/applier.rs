@@ -41,7 +41,10 @@ impl LocalApplier {
     /// An applier over an existing store.
     pub fn with_store(store: StateStore) -> Arc<Self> {
         let (index_tx, _) = watch::channel(store.latest_index());
-        Arc::new(Self { store: Mutex::new(store), index_tx })
+        Arc::new(Self {
+            store: Mutex::new(store),
+            index_tx,
+        })
     }
 
     fn apply_now(&self, cmd: &Command) -> Result<(u64, CommandResult)> {

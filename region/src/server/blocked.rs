@@ -76,9 +76,9 @@ impl BlockedEvals {
         if eval.escaped_computed_class || eval.class_eligibility.is_empty() {
             return self.any_change > seen;
         }
-        self.class_changes
-            .iter()
-            .any(|(class, index)| *index > seen && eval.class_eligibility.get(class) != Some(&false))
+        self.class_changes.iter().any(|(class, index)| {
+            *index > seen && eval.class_eligibility.get(class) != Some(&false)
+        })
     }
 
     /// Capacity changed on `class` at `index`: returns the evaluations to enqueue.
@@ -88,17 +88,22 @@ impl BlockedEvals {
         let woken: Vec<String> = self
             .by_id
             .values()
-            .filter(|e| {
-                e.escaped_computed_class || e.class_eligibility.get(class) != Some(&false)
-            })
+            .filter(|e| e.escaped_computed_class || e.class_eligibility.get(class) != Some(&false))
             .map(|e| e.id.clone())
             .collect();
-        woken.into_iter().filter_map(|id| self.take(&id)).map(BlockedEffect::Enqueue).collect()
+        woken
+            .into_iter()
+            .filter_map(|id| self.take(&id))
+            .map(BlockedEffect::Enqueue)
+            .collect()
     }
 
     /// Forgets the job's blocked eval (it was canceled or the job was scheduled).
     pub fn untrack(&mut self, namespace: &str, job_id: &str) {
-        if let Some(id) = self.by_job.remove(&(namespace.to_string(), job_id.to_string())) {
+        if let Some(id) = self
+            .by_job
+            .remove(&(namespace.to_string(), job_id.to_string()))
+        {
             self.by_id.remove(&id);
         }
     }
@@ -121,7 +126,9 @@ impl BlockedEvals {
 
     /// The job's blocked evaluation, if any.
     pub fn for_job(&self, namespace: &str, job_id: &str) -> Option<&Evaluation> {
-        let id = self.by_job.get(&(namespace.to_string(), job_id.to_string()))?;
+        let id = self
+            .by_job
+            .get(&(namespace.to_string(), job_id.to_string()))?;
         self.by_id.get(id)
     }
 }
@@ -140,7 +147,10 @@ mod tests {
             status: "blocked".into(),
             create_index,
             snapshot_index: create_index,
-            class_eligibility: classes.iter().map(|(c, e)| (c.to_string(), *e)).collect::<BTreeMap<_, _>>(),
+            class_eligibility: classes
+                .iter()
+                .map(|(c, e)| (c.to_string(), *e))
+                .collect::<BTreeMap<_, _>>(),
             ..Default::default()
         }
     }
@@ -148,7 +158,10 @@ mod tests {
     #[test]
     fn unblocks_on_eligible_or_unknown_class_only() {
         let mut b = BlockedEvals::new();
-        assert!(b.block(blocked("e1", "web", 5, &[("gpu", false), ("std", true)])).is_empty());
+        assert!(
+            b.block(blocked("e1", "web", 5, &[("gpu", false), ("std", true)]))
+                .is_empty()
+        );
         assert!(b.unblock("gpu", 6).is_empty(), "gpu nodes can't run it");
         assert_eq!(b.len(), 1);
         let woken = b.unblock("std", 7);
@@ -175,7 +188,10 @@ mod tests {
         b.block(blocked("old", "web", 5, &[]));
         let effects = b.block(blocked("new", "web", 7, &[]));
         assert!(matches!(&effects[..], [BlockedEffect::Cancel(e)] if e.id == "old"));
-        assert_eq!(b.for_job("default", "web").map(|e| e.id.as_str()), Some("new"));
+        assert_eq!(
+            b.for_job("default", "web").map(|e| e.id.as_str()),
+            Some("new")
+        );
         let effects = b.block(blocked("stale", "web", 6, &[]));
         assert!(matches!(&effects[..], [BlockedEffect::Cancel(e)] if e.id == "stale"));
         assert_eq!(b.len(), 1);
@@ -192,7 +208,10 @@ mod tests {
         assert!(matches!(&effects[..], [BlockedEffect::Enqueue(e)] if e.id == "e1"));
         assert!(b.is_empty());
         // It had seen index 12: stays blocked.
-        assert!(b.block(blocked("e2", "web", 12, &[("std", true)])).is_empty());
+        assert!(
+            b.block(blocked("e2", "web", 12, &[("std", true)]))
+                .is_empty()
+        );
         assert_eq!(b.len(), 1);
     }
 }

@@ -130,7 +130,10 @@ impl EvalBroker {
             return;
         }
         self.in_flight.insert(k, eval.id.clone());
-        self.ready.entry(eval.eval_type.clone()).or_default().insert(ready_key(&eval), eval);
+        self.ready
+            .entry(eval.eval_type.clone())
+            .or_default()
+            .insert(ready_key(&eval), eval);
     }
 
     /// Hands out the most urgent ready evaluation of one of `types` (any type when
@@ -146,7 +149,11 @@ impl EvalBroker {
         *self.deliveries.entry(eval.id.clone()).or_default() += 1;
         self.unacked.insert(
             eval.id.clone(),
-            Unacked { eval: eval.clone(), token: token.to_string(), deadline: now + self.nack_timeout },
+            Unacked {
+                eval: eval.clone(),
+                token: token.to_string(),
+                deadline: now + self.nack_timeout,
+            },
         );
         Some(eval)
     }
@@ -158,7 +165,10 @@ impl EvalBroker {
 
     /// Pushes back the nack deadline of an outstanding evaluation (long plans).
     pub fn touch(&mut self, eval_id: &str, token: &str, now: i64) -> Result<(), BrokerError> {
-        let u = self.unacked.get_mut(eval_id).ok_or(BrokerError::NotOutstanding)?;
+        let u = self
+            .unacked
+            .get_mut(eval_id)
+            .ok_or(BrokerError::NotOutstanding)?;
         if u.token != token {
             return Err(BrokerError::TokenMismatch);
         }
@@ -170,7 +180,9 @@ impl EvalBroker {
     /// evaluation of the job becomes ready, older pending ones are canceled.
     pub fn ack(&mut self, eval_id: &str, token: &str) -> Result<Vec<BrokerEffect>, BrokerError> {
         self.check(eval_id, token)?;
-        let Some(u) = self.unacked.remove(eval_id) else { return Err(BrokerError::NotOutstanding) };
+        let Some(u) = self.unacked.remove(eval_id) else {
+            return Err(BrokerError::NotOutstanding);
+        };
         self.deliveries.remove(eval_id);
         self.known.remove(eval_id);
         let effects = self.release_job(&u.eval);
@@ -183,9 +195,16 @@ impl EvalBroker {
 
     /// The worker gave up on the evaluation: redeliver it later, or fail it once it
     /// has been delivered `delivery_limit` times.
-    pub fn nack(&mut self, eval_id: &str, token: &str, now: i64) -> Result<Vec<BrokerEffect>, BrokerError> {
+    pub fn nack(
+        &mut self,
+        eval_id: &str,
+        token: &str,
+        now: i64,
+    ) -> Result<Vec<BrokerEffect>, BrokerError> {
         self.check(eval_id, token)?;
-        let Some(u) = self.unacked.remove(eval_id) else { return Err(BrokerError::NotOutstanding) };
+        let Some(u) = self.unacked.remove(eval_id) else {
+            return Err(BrokerError::NotOutstanding);
+        };
         // It is redelivered anyway.
         self.requeue.remove(eval_id);
         Ok(self.requeue(u.eval, now))
@@ -208,7 +227,11 @@ impl EvalBroker {
             effects.extend(self.release_job(&eval));
             return effects;
         }
-        let delay = if n <= 1 { NACK_INITIAL_DELAY } else { NACK_SUBSEQUENT_DELAY };
+        let delay = if n <= 1 {
+            NACK_INITIAL_DELAY
+        } else {
+            NACK_SUBSEQUENT_DELAY
+        };
         // It stays the job's in-flight eval while it waits.
         self.in_flight.remove(&key(&eval));
         self.in_flight.insert(key(&eval), eval.id.clone());
@@ -221,9 +244,13 @@ impl EvalBroker {
         if self.in_flight.get(&k) == Some(&eval.id) {
             self.in_flight.remove(&k);
         }
-        let Some(mut waiting) = self.pending.remove(&k) else { return Vec::new() };
+        let Some(mut waiting) = self.pending.remove(&k) else {
+            return Vec::new();
+        };
         waiting.sort_by_key(|e| (e.create_index, e.modify_index));
-        let Some(newest) = waiting.pop() else { return Vec::new() };
+        let Some(newest) = waiting.pop() else {
+            return Vec::new();
+        };
         self.make_ready(newest);
         waiting
             .into_iter()
@@ -238,8 +265,12 @@ impl EvalBroker {
     /// whose worker missed the nack deadline.
     pub fn tick(&mut self, now: i64) -> Vec<BrokerEffect> {
         let mut effects = Vec::new();
-        let expired: Vec<String> =
-            self.unacked.iter().filter(|(_, u)| u.deadline <= now).map(|(id, _)| id.clone()).collect();
+        let expired: Vec<String> = self
+            .unacked
+            .iter()
+            .filter(|(_, u)| u.deadline <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
         for id in expired {
             if let Some(u) = self.unacked.remove(&id) {
                 self.requeue.remove(&id);
@@ -254,7 +285,10 @@ impl EvalBroker {
             let k = key(&eval);
             if self.in_flight.get(&k) == Some(&eval.id) {
                 // A nacked eval coming back: it already owns its job.
-                self.ready.entry(eval.eval_type.clone()).or_default().insert(ready_key(&eval), eval);
+                self.ready
+                    .entry(eval.eval_type.clone())
+                    .or_default()
+                    .insert(ready_key(&eval), eval);
             } else {
                 self.make_ready(eval);
             }

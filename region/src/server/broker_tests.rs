@@ -26,7 +26,10 @@ fn priority_then_age() {
     b.enqueue(ev("low", "a", 10, 1), 0);
     b.enqueue(ev("high-new", "b", 90, 5), 0);
     b.enqueue(ev("high-old", "c", 90, 3), 0);
-    let order: Vec<String> = (0..3).filter_map(|_| b.dequeue(&[], "t", 0)).map(|e| e.id).collect();
+    let order: Vec<String> = (0..3)
+        .filter_map(|_| b.dequeue(&[], "t", 0))
+        .map(|e| e.id)
+        .collect();
     assert_eq!(order, ["high-old", "high-new", "low"]);
     assert!(b.dequeue(&[], "t", 0).is_none());
 }
@@ -38,7 +41,10 @@ fn scheduler_types_filter() {
     e.eval_type = "system".into();
     b.enqueue(e, 0);
     assert!(b.dequeue(&["service", "batch"], "t", 0).is_none());
-    assert_eq!(b.dequeue(&["system"], "t", 0).map(|e| e.id), Some("sys".into()));
+    assert_eq!(
+        b.dequeue(&["system"], "t", 0).map(|e| e.id),
+        Some("sys".into())
+    );
 }
 
 #[test]
@@ -70,7 +76,10 @@ fn nack_redelivers_after_a_delay_then_fails_at_the_limit() {
         let effects = b.nack("e1", "t", now).unwrap();
         if round < 3 {
             assert!(effects.is_empty());
-            assert!(b.dequeue(&[], "t", now).is_none(), "not before the nack delay");
+            assert!(
+                b.dequeue(&[], "t", now).is_none(),
+                "not before the nack delay"
+            );
             now += 30 * SECOND;
             assert!(b.tick(now).is_empty());
         } else {
@@ -96,7 +105,10 @@ fn missed_nack_deadline_redelivers() {
     b.tick(120 * SECOND);
     assert!(!b.outstanding("e1", "t"));
     b.tick(121 * SECOND);
-    assert_eq!(b.dequeue(&[], "t2", 121 * SECOND).map(|e| e.id), Some("e1".into()));
+    assert_eq!(
+        b.dequeue(&[], "t2", 121 * SECOND).map(|e| e.id),
+        Some("e1".into())
+    );
 }
 
 #[test]
@@ -109,7 +121,10 @@ fn wait_until_delays_delivery() {
     b.tick(9 * SECOND);
     assert!(b.dequeue(&[], "t", 9 * SECOND).is_none());
     b.tick(10 * SECOND);
-    assert_eq!(b.dequeue(&[], "t", 10 * SECOND).map(|e| e.id), Some("later".into()));
+    assert_eq!(
+        b.dequeue(&[], "t", 10 * SECOND).map(|e| e.id),
+        Some("later".into())
+    );
 }
 
 #[test]

@@ -38,7 +38,9 @@ impl Default for ServerConfig {
             datacenter: "dc1".into(),
             node_name: "server".into(),
             rpc_addr: "127.0.0.1:4647".into(),
-            num_schedulers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            num_schedulers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
             min_heartbeat_ttl: 10 * SECOND,
             max_heartbeats_per_second: 50.0,
             heartbeat_grace: 10 * SECOND,

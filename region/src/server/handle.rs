@@ -40,6 +40,7 @@ impl RegionServer {
         let (bg_tx, bg_rx) = mpsc::unbounded_channel();
         let workers = config.num_schedulers.max(1);
         let leader = Arc::new(Leader::new(applier, config, plan_tx, bg_tx, cancel));
+        leader.restore();
         let tasks = TaskTracker::new();
         tasks.spawn(plan_applier::run(leader.clone(), plan_rx));
         tasks.spawn(timers::run(leader.clone(), bg_rx));
@@ -81,7 +82,9 @@ impl RegionHandle {
     /// Blocking-query support: returns as soon as the latest index exceeds
     /// `min_index`, or when `timeout` passes, with the state at that moment.
     pub async fn wait_for_index(&self, min_index: u64, timeout: Duration) -> StateSnapshot {
-        self.leader.wait_for_index_at_least(min_index.saturating_add(1), timeout).await
+        self.leader
+            .wait_for_index_at_least(min_index.saturating_add(1), timeout)
+            .await
     }
 
     /// True when this server is the region's leader (always, single server).
@@ -109,7 +112,10 @@ impl RegionHandle {
             blocked: 0,
         };
         drop(b);
-        BrokerStats { blocked: self.leader.blocked().len(), ..stats }
+        BrokerStats {
+            blocked: self.leader.blocked().len(),
+            ..stats
+        }
     }
 
     /// Waits until every server task has exited (after the cancellation token fired).

@@ -23,7 +23,12 @@ pub struct HeartbeatTracker {
 impl HeartbeatTracker {
     /// A tracker with Nomad's knobs (nanoseconds).
     pub fn new(min_ttl: i64, max_per_second: f64, grace: i64) -> Self {
-        Self { min_ttl, max_per_second, grace, deadlines: HashMap::new() }
+        Self {
+            min_ttl,
+            max_per_second,
+            grace,
+            deadlines: HashMap::new(),
+        }
     }
 
     /// The node heartbeated (or registered) at `now`: returns its TTL.
@@ -36,7 +41,8 @@ impl HeartbeatTracker {
         };
         let base = self.min_ttl.max(rate_scaled);
         let ttl = base + (base as f64 * jitter.clamp(0.0, 1.0)) as i64;
-        self.deadlines.insert(node_id.to_string(), now + ttl + self.grace);
+        self.deadlines
+            .insert(node_id.to_string(), now + ttl + self.grace);
         ttl
     }
 
@@ -47,8 +53,12 @@ impl HeartbeatTracker {
 
     /// Nodes whose deadline passed; they are no longer tracked.
     pub fn expired(&mut self, now: i64) -> Vec<String> {
-        let mut gone: Vec<String> =
-            self.deadlines.iter().filter(|(_, d)| **d <= now).map(|(n, _)| n.clone()).collect();
+        let mut gone: Vec<String> = self
+            .deadlines
+            .iter()
+            .filter(|(_, d)| **d <= now)
+            .map(|(n, _)| n.clone())
+            .collect();
         gone.sort();
         for n in &gone {
             self.deadlines.remove(n);

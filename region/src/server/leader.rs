@@ -23,7 +23,7 @@ use crate::structs::{
 use super::applier::Applier;
 use super::blocked::{BlockedEffect, BlockedEvals};
 use super::broker::{BrokerEffect, EvalBroker};
-use super::clock::{new_id, now_nanos};
+use super::clock::{new_id, now_nanos, random_fraction};
 use super::config::ServerConfig;
 use super::error::{RegionError, Result};
 use super::heartbeat::HeartbeatTracker;
@@ -61,7 +61,10 @@ impl Leader {
         cancel: CancellationToken,
     ) -> Self {
         Self {
-            broker: Mutex::new(EvalBroker::new(config.eval_nack_timeout, config.eval_delivery_limit)),
+            broker: Mutex::new(EvalBroker::new(
+                config.eval_nack_timeout,
+                config.eval_delivery_limit,
+            )),
             blocked: Mutex::new(BlockedEvals::new()),
             heartbeats: Mutex::new(HeartbeatTracker::new(
                 config.min_heartbeat_ttl,
@@ -121,7 +124,10 @@ impl Leader {
         let snap = self.applier.snapshot();
         for eval in cmd.evals() {
             // Route the stored copy: it carries the indexes apply assigned.
-            let stored = snap.eval_by_id(&eval.id).map(|e| (*e).clone()).unwrap_or_else(|| eval.clone());
+            let stored = snap
+                .eval_by_id(&eval.id)
+                .map(|e| (*e).clone())
+                .unwrap_or_else(|| eval.clone());
             self.route_eval(stored, now);
         }
         for class in capacity_changes(cmd, &snap) {
@@ -158,7 +164,11 @@ impl Leader {
                 BlockedEffect::Cancel(e) => cancel.push(e),
             }
         }
-        self.spawn_mark(cancel, EVAL_STATUS_CANCELLED, "canceled: superseded by a newer blocked eval");
+        self.spawn_mark(
+            cancel,
+            EVAL_STATUS_CANCELLED,
+            "canceled: superseded by a newer blocked eval",
+        );
     }
 
     /// Acts on broker effects: failed evaluations are marked failed and get a
@@ -171,7 +181,11 @@ impl Leader {
                 BrokerEffect::Cancel(e) => cancel.push(e),
             }
         }
-        self.spawn_mark(cancel, EVAL_STATUS_CANCELLED, "canceled after more recent eval was processed");
+        self.spawn_mark(
+            cancel,
+            EVAL_STATUS_CANCELLED,
+            "canceled after more recent eval was processed",
+        );
         if failed.is_empty() {
             return;
         }
@@ -187,13 +201,18 @@ impl Leader {
                 job_id: e.job_id.clone(),
                 status: EVAL_STATUS_PENDING.into(),
                 previous_eval: e.id.clone(),
-                wait_until: Some(crate::state::rfc3339(now + self.config.eval_failed_followup_delay)),
+                wait_until: Some(crate::state::rfc3339(
+                    now + self.config.eval_failed_followup_delay,
+                )),
                 create_time: now,
                 modify_time: now,
                 ..Default::default()
             };
             e.status = EVAL_STATUS_FAILED.into();
-            e.status_description = format!("evaluation reached delivery limit ({})", self.config.eval_delivery_limit);
+            e.status_description = format!(
+                "evaluation reached delivery limit ({})",
+                self.config.eval_delivery_limit
+            );
             e.next_eval = follow.id.clone();
             e.modify_time = now;
             evals.push(e);
@@ -223,6 +242,28 @@ impl Leader {
     fn spawn_apply(&self, cmd: Command) {
         if self.bg_tx.send(cmd).is_err() {
             tracing::debug!("background command dropped: server stopping");
+        }
+    }
+
+    /// On becoming leader: pending evaluations go back to the broker, blocked ones
+    /// to the blocked set, and every live node gets a fresh heartbeat deadline
+    /// (Nomad's `restoreEvals` and `initializeHeartbeatTimers`).
+    pub fn restore(&self) {
+        let snap = self.snapshot();
+        let now = now_nanos();
+        for eval in snap.evals() {
+            if matches!(
+                eval.status.as_str(),
+                EVAL_STATUS_PENDING | EVAL_STATUS_BLOCKED
+            ) {
+                self.route_eval((*eval).clone(), now);
+            }
+        }
+        let mut hb = self.heartbeats();
+        for node in snap.nodes() {
+            if !node.terminal_status() {
+                hb.reset(&node.id, now, random_fraction());
+            }
         }
     }
 
@@ -266,9 +307,9 @@ fn capacity_changes(cmd: &Command, snap: &StateSnapshot) -> Vec<String> {
         Command::NodeRegister { node, .. } if node.status == NODE_STATUS_READY => {
             class_of(&node.id).into_iter().collect()
         }
-        Command::NodeUpdateStatus { node_id, status, .. } if status == NODE_STATUS_READY => {
-            class_of(node_id).into_iter().collect()
-        }
+        Command::NodeUpdateStatus {
+            node_id, status, ..
+        } if status == NODE_STATUS_READY => class_of(node_id).into_iter().collect(),
         Command::AllocClientUpdate { allocs, .. } => allocs
             .iter()
             .filter(|a| a.client_terminal_status())

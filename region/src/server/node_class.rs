@@ -13,7 +13,11 @@ pub fn computed_class(node: &Node) -> String {
     node.datacenter.hash(&mut h);
     node.node_pool.hash(&mut h);
     node.node_class.hash(&mut h);
-    for (k, v) in node.attributes.iter().filter(|(k, _)| !k.starts_with("unique.")) {
+    for (k, v) in node
+        .attributes
+        .iter()
+        .filter(|(k, _)| !k.starts_with("unique."))
+    {
         (k, v).hash(&mut h);
     }
     for (k, v) in node.meta.iter().filter(|(k, _)| !k.starts_with("unique.")) {
@@ -31,7 +35,10 @@ mod tests {
 
     #[test]
     fn unique_attributes_do_not_matter_others_do() {
-        let mut a = Node { datacenter: "dc1".into(), ..Default::default() };
+        let mut a = Node {
+            datacenter: "dc1".into(),
+            ..Default::default()
+        };
         a.attributes.insert("kernel.name".into(), "linux".into());
         a.attributes.insert("unique.hostname".into(), "a".into());
         let mut b = a.clone();

@@ -13,13 +13,15 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::scheduler::resources::{Usage, alloc_usage, node_capacity};
 use crate::state::{AllocStop, PlanResults, StateSnapshot};
-use crate::structs::{
-    Allocation, NODE_SCHEDULING_INELIGIBLE, NODE_STATUS_READY, Plan, PlanResult,
-};
+use crate::structs::{Allocation, NODE_SCHEDULING_INELIGIBLE, NODE_STATUS_READY, Plan, PlanResult};
 
 /// The result to hand the scheduler, and the command to commit (`None` when
 /// nothing is committed).
-pub fn evaluate_plan(snap: &StateSnapshot, plan: &Plan, now: i64) -> (PlanResult, Option<PlanResults>) {
+pub fn evaluate_plan(
+    snap: &StateSnapshot,
+    plan: &Plan,
+    now: i64,
+) -> (PlanResult, Option<PlanResults>) {
     let mut result = PlanResult::default();
     let nodes: BTreeSet<&String> = plan
         .node_update
@@ -32,7 +34,11 @@ pub fn evaluate_plan(snap: &StateSnapshot, plan: &Plan, now: i64) -> (PlanResult
             Ok(()) => {
                 copy_node(&plan.node_update, &mut result.node_update, node_id);
                 copy_node(&plan.node_allocation, &mut result.node_allocation, node_id);
-                copy_node(&plan.node_preemptions, &mut result.node_preemptions, node_id);
+                copy_node(
+                    &plan.node_preemptions,
+                    &mut result.node_preemptions,
+                    node_id,
+                );
             }
             Err(reason) => {
                 tracing::debug!(node_id, reason, eval_id = %plan.eval_id, "plan for node rejected");
@@ -73,7 +79,11 @@ fn copy_node(
 
 /// Checks one node's part of the plan; `Err` says why it no longer fits.
 fn node_fits(snap: &StateSnapshot, plan: &Plan, node_id: &str) -> Result<(), String> {
-    let placing = plan.node_allocation.get(node_id).map(Vec::as_slice).unwrap_or_default();
+    let placing = plan
+        .node_allocation
+        .get(node_id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     if placing.is_empty() {
         return Ok(());
     }
@@ -122,9 +132,15 @@ fn node_fits(snap: &StateSnapshot, plan: &Plan, node_id: &str) -> Result<(), Str
 
 /// Host ports an allocation holds.
 fn alloc_ports(a: &Allocation) -> Vec<i32> {
-    let Some(res) = &a.allocated_resources else { return Vec::new() };
+    let Some(res) = &a.allocated_resources else {
+        return Vec::new();
+    };
     let mut out: Vec<i32> = res.shared.ports.iter().map(|p| p.value).collect();
-    let nets = res.shared.networks.iter().chain(res.tasks.values().flat_map(|t| t.networks.iter()));
+    let nets = res
+        .shared
+        .networks
+        .iter()
+        .chain(res.tasks.values().flat_map(|t| t.networks.iter()));
     for n in nets {
         out.extend(n.ports().map(|p| p.value));
     }
@@ -138,7 +154,12 @@ fn alloc_ports(a: &Allocation) -> Vec<i32> {
 /// scheduler forced (e.g. `lost`) only when it differs from the stored one.
 fn to_command(snap: &StateSnapshot, plan: &Plan, result: &PlanResult, now: i64) -> PlanResults {
     let mut stops = Vec::new();
-    for a in result.node_update.values().chain(result.node_preemptions.values()).flatten() {
+    for a in result
+        .node_update
+        .values()
+        .chain(result.node_preemptions.values())
+        .flatten()
+    {
         let stored = snap.alloc_by_id(&a.id);
         let differs = |f: fn(&Allocation) -> &String| {
             let v = f(a);

@@ -1,6 +1,5 @@
 //! Tests of plan evaluation against the newest state.
 
-
 use super::*;
 use crate::state::{Command, StateStore};
 use crate::structs::*;
@@ -11,7 +10,10 @@ fn node(id: &str, status: &str) -> Node {
         status: status.into(),
         scheduling_eligibility: NODE_SCHEDULING_ELIGIBLE.into(),
         node_resources: Some(NodeResources {
-            cpu: NodeCpuResources { cpu_shares: 1000, ..Default::default() },
+            cpu: NodeCpuResources {
+                cpu_shares: 1000,
+                ..Default::default()
+            },
             memory: NodeMemoryResources { memory_mb: 1024 },
             disk: NodeDiskResources { disk_mb: 10_000 },
             ..Default::default()
@@ -25,13 +27,23 @@ fn alloc(id: &str, node: &str, cpu: i64, port: Option<i32>) -> Allocation {
     res.tasks.insert(
         "t".into(),
         AllocatedTaskResources {
-            cpu: AllocatedCpuResources { cpu_shares: cpu, ..Default::default() },
-            memory: AllocatedMemoryResources { memory_mb: 100, ..Default::default() },
+            cpu: AllocatedCpuResources {
+                cpu_shares: cpu,
+                ..Default::default()
+            },
+            memory: AllocatedMemoryResources {
+                memory_mb: 100,
+                ..Default::default()
+            },
             ..Default::default()
         },
     );
     if let Some(p) = port {
-        res.shared.ports.push(AllocatedPortMapping { label: "http".into(), value: p, ..Default::default() });
+        res.shared.ports.push(AllocatedPortMapping {
+            label: "http".into(),
+            value: p,
+            ..Default::default()
+        });
     }
     Allocation {
         id: id.into(),
@@ -42,7 +54,11 @@ fn alloc(id: &str, node: &str, cpu: i64, port: Option<i32>) -> Allocation {
         desired_status: ALLOC_DESIRED_STATUS_RUN.into(),
         client_status: ALLOC_CLIENT_STATUS_RUNNING.into(),
         allocated_resources: Some(res),
-        job: Some(Box::new(Job { id: "web".into(), namespace: "default".into(), ..Default::default() })),
+        job: Some(Box::new(Job {
+            id: "web".into(),
+            namespace: "default".into(),
+            ..Default::default()
+        })),
         ..Default::default()
     }
 }
@@ -51,9 +67,19 @@ fn alloc(id: &str, node: &str, cpu: i64, port: Option<i32>) -> Allocation {
 fn state() -> StateStore {
     let mut s = StateStore::new();
     let mut i = 0;
-    for (id, status) in [("n1", NODE_STATUS_READY), ("n2", NODE_STATUS_READY), ("n3", NODE_STATUS_DOWN)] {
+    for (id, status) in [
+        ("n1", NODE_STATUS_READY),
+        ("n2", NODE_STATUS_READY),
+        ("n3", NODE_STATUS_DOWN),
+    ] {
         i += 1;
-        s.apply(i, &Command::NodeRegister { node: node(id, status), evals: vec![] });
+        s.apply(
+            i,
+            &Command::NodeRegister {
+                node: node(id, status),
+                evals: vec![],
+            },
+        );
     }
     s.apply(
         10,
@@ -66,7 +92,10 @@ fn state() -> StateStore {
 }
 
 fn plan(placements: Vec<Allocation>) -> Plan {
-    let mut p = Plan { eval_id: "e1".into(), ..Default::default() };
+    let mut p = Plan {
+        eval_id: "e1".into(),
+        ..Default::default()
+    };
     for a in placements {
         p.append_alloc(a);
     }
@@ -76,7 +105,11 @@ fn plan(placements: Vec<Allocation>) -> Plan {
 #[test]
 fn accepts_what_fits_and_rejects_the_rest() {
     let snap = state().snapshot();
-    let p = plan(vec![alloc("a", "n1", 300, None), alloc("b", "n1", 300, None), alloc("c", "n2", 300, None)]);
+    let p = plan(vec![
+        alloc("a", "n1", 300, None),
+        alloc("b", "n1", 300, None),
+        alloc("c", "n2", 300, None),
+    ]);
     let (result, cmd) = evaluate_plan(&snap, &p, 7);
     assert_eq!(result.rejected_nodes, vec!["n1".to_string()]);
     assert_eq!(result.refresh_index, snap.latest_index());
@@ -93,13 +126,23 @@ fn stops_in_the_same_plan_free_capacity_and_ports() {
     let snap = state().snapshot();
     let existing = snap.alloc_by_id("existing").unwrap();
     let mut p = plan(vec![alloc("a", "n1", 900, Some(8080))]);
-    p.append_stopped_alloc(&existing, ALLOC_DESIRED_STATUS_STOP, "alloc is being updated");
+    p.append_stopped_alloc(
+        &existing,
+        ALLOC_DESIRED_STATUS_STOP,
+        "alloc is being updated",
+    );
     let (result, cmd) = evaluate_plan(&snap, &p, 0);
     assert!(result.fully_committed());
     let cmd = cmd.unwrap();
     assert_eq!(cmd.allocs_to_stop.len(), 1);
-    assert_eq!(cmd.allocs_to_stop[0].desired_description, "alloc is being updated");
-    assert_eq!(cmd.allocs_to_stop[0].client_status, None, "the client status was not changed");
+    assert_eq!(
+        cmd.allocs_to_stop[0].desired_description,
+        "alloc is being updated"
+    );
+    assert_eq!(
+        cmd.allocs_to_stop[0].client_status, None,
+        "the client status was not changed"
+    );
 }
 
 #[test]
@@ -113,24 +156,44 @@ fn port_collisions_are_rejected() {
 #[test]
 fn down_and_unknown_nodes_take_no_placements_but_stops_pass() {
     let snap = state().snapshot();
-    let (result, _) = evaluate_plan(&snap, &plan(vec![alloc("a", "n3", 10, None), alloc("b", "gone", 10, None)]), 0);
-    assert_eq!(result.rejected_nodes, vec!["gone".to_string(), "n3".to_string()]);
+    let (result, _) = evaluate_plan(
+        &snap,
+        &plan(vec![
+            alloc("a", "n3", 10, None),
+            alloc("b", "gone", 10, None),
+        ]),
+        0,
+    );
+    assert_eq!(
+        result.rejected_nodes,
+        vec!["gone".to_string(), "n3".to_string()]
+    );
     let mut lost = (*snap.alloc_by_id("existing").unwrap()).clone();
     lost.node_id = "n3".into();
     let mut p = plan(vec![]);
-    p.append_stopped_alloc(&lost, ALLOC_DESIRED_STATUS_STOP, "alloc is lost since its node is down");
+    p.append_stopped_alloc(
+        &lost,
+        ALLOC_DESIRED_STATUS_STOP,
+        "alloc is lost since its node is down",
+    );
     if let Some(v) = p.node_update.get_mut("n3") {
         v[0].client_status = ALLOC_CLIENT_STATUS_LOST.into();
     }
     let (result, cmd) = evaluate_plan(&snap, &p, 0);
     assert!(result.fully_committed());
-    assert_eq!(cmd.unwrap().allocs_to_stop[0].client_status.as_deref(), Some(ALLOC_CLIENT_STATUS_LOST));
+    assert_eq!(
+        cmd.unwrap().allocs_to_stop[0].client_status.as_deref(),
+        Some(ALLOC_CLIENT_STATUS_LOST)
+    );
 }
 
 #[test]
 fn all_at_once_commits_nothing_on_any_rejection() {
     let snap = state().snapshot();
-    let mut p = plan(vec![alloc("a", "n1", 900, None), alloc("c", "n2", 300, None)]);
+    let mut p = plan(vec![
+        alloc("a", "n1", 900, None),
+        alloc("c", "n2", 300, None),
+    ]);
     p.all_at_once = true;
     let (result, cmd) = evaluate_plan(&snap, &p, 0);
     assert!(cmd.is_none());

@@ -48,7 +48,9 @@ async fn on_tick(leader: &Arc<Leader>) {
 /// Marks a node `down` after a missed heartbeat.
 async fn mark_down(leader: &Arc<Leader>, node_id: &str, now: i64) {
     let snap = leader.snapshot();
-    let Some(node) = snap.node_by_id(node_id) else { return };
+    let Some(node) = snap.node_by_id(node_id) else {
+        return;
+    };
     if node.status == NODE_STATUS_DOWN {
         return;
     }

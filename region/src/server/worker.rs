@@ -27,22 +27,33 @@ const INDEX_WAIT: Duration = Duration::from_secs(5);
 pub(crate) async fn run(leader: Arc<Leader>, id: usize) {
     loop {
         let token = new_id();
-        let Some(eval) = leader.dequeue(SCHEDULERS, &token).await else { break };
+        let Some(eval) = leader.dequeue(SCHEDULERS, &token).await else {
+            break;
+        };
         tracing::debug!(worker = id, eval_id = %eval.id, job_id = %eval.job_id, "processing evaluation");
-        let snap = leader.wait_for_index_at_least(eval.modify_index, INDEX_WAIT).await;
+        let snap = leader
+            .wait_for_index_at_least(eval.modify_index, INDEX_WAIT)
+            .await;
         let l = leader.clone();
         let e = eval.clone();
         let t = token.clone();
         let rt = Handle::current();
         let outcome = tokio::task::spawn_blocking(move || {
-            let mut planner = WorkerPlanner { leader: l, token: t, rt, snapshot_index: snap.latest_index() };
+            let mut planner = WorkerPlanner {
+                leader: l,
+                token: t,
+                rt,
+                snapshot_index: snap.latest_index(),
+            };
             let mut ctx = SchedulerContext::new(now_nanos(), random_u64());
             scheduler::process_eval(&snap, &mut planner, &e, &mut ctx)
         })
         .await;
         let result = match outcome {
             Ok(r) => r,
-            Err(join) => Err(SchedulerError::Planner(format!("scheduler panicked: {join}"))),
+            Err(join) => Err(SchedulerError::Planner(format!(
+                "scheduler panicked: {join}"
+            ))),
         };
         let effects = match result {
             Ok(()) => leader.broker().ack(&eval.id, &token),
@@ -81,14 +92,20 @@ impl WorkerPlanner {
         }
         eval.modify_time = now;
         let leader = self.leader.clone();
-        if let Err(e) = self.rt.block_on(leader.apply(Command::EvalUpsert { evals: vec![eval] })) {
+        if let Err(e) = self
+            .rt
+            .block_on(leader.apply(Command::EvalUpsert { evals: vec![eval] }))
+        {
             tracing::warn!(error = %e, "evaluation update failed");
         }
     }
 }
 
 impl Planner for WorkerPlanner {
-    fn submit_plan(&mut self, mut plan: Plan) -> scheduler::Result<(PlanResult, Option<RefreshedState>)> {
+    fn submit_plan(
+        &mut self,
+        mut plan: Plan,
+    ) -> scheduler::Result<(PlanResult, Option<RefreshedState>)> {
         plan.eval_token = self.token.clone();
         let (tx, rx) = oneshot::channel();
         self.leader
@@ -103,7 +120,9 @@ impl Planner for WorkerPlanner {
             return Ok((result, None));
         }
         let leader = self.leader.clone();
-        let snap = self.rt.block_on(leader.wait_for_index_at_least(result.refresh_index, INDEX_WAIT));
+        let snap = self
+            .rt
+            .block_on(leader.wait_for_index_at_least(result.refresh_index, INDEX_WAIT));
         self.snapshot_index = snap.latest_index();
         Ok((result, Some(Box::new(snap))))
     }

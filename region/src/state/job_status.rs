@@ -19,7 +19,11 @@ use super::tables::{JobKey, Table, Tables, job_key};
 /// evaluation is, and are dead once they had either and all are terminal.
 pub(super) fn compute_status(t: &Tables, job: &Job) -> &'static str {
     if job.job_type == JOB_TYPE_SYSTEM || job.is_parameterized() || job.is_periodic() {
-        return if job.stop { JOB_STATUS_DEAD } else { JOB_STATUS_RUNNING };
+        return if job.stop {
+            JOB_STATUS_DEAD
+        } else {
+            JOB_STATUS_RUNNING
+        };
     }
     let key = job_key(&job.namespace, &job.id);
     let allocs = t.job_allocs(&key);
@@ -40,7 +44,9 @@ pub(super) fn compute_status(t: &Tables, job: &Job) -> &'static str {
 /// Recomputes the status of each job in `keys`; a change bumps the job's `ModifyIndex`.
 pub(super) fn refresh(t: &mut Tables, index: u64, keys: &BTreeSet<JobKey>) {
     for key in keys {
-        let Some(job) = t.jobs.get(key).cloned() else { continue };
+        let Some(job) = t.jobs.get(key).cloned() else {
+            continue;
+        };
         let status = compute_status(t, &job);
         if job.status != status {
             let mut j = (*job).clone();
@@ -87,16 +93,21 @@ pub(super) fn update_with_alloc(
     alloc: &Allocation,
 ) {
     let key = job_key(&alloc.namespace, &alloc.job_id);
-    let Some(summary) = t.job_summaries.get(&key) else { return };
+    let Some(summary) = t.job_summaries.get(&key) else {
+        return;
+    };
     let mut summary = (**summary).clone();
-    let Some(tg) = summary.summary.get_mut(&alloc.task_group) else { return };
+    let Some(tg) = summary.summary.get_mut(&alloc.task_group) else {
+        return;
+    };
     let before = tg.clone();
     match existing {
         None => {
             if alloc.server_terminal_status() {
                 return;
             }
-            if alloc.client_status == ALLOC_CLIENT_STATUS_PENDING || alloc.client_status.is_empty() {
+            if alloc.client_status == ALLOC_CLIENT_STATUS_PENDING || alloc.client_status.is_empty()
+            {
                 tg.starting += 1;
                 if tg.queued > 0 {
                     tg.queued -= 1;
@@ -112,8 +123,10 @@ pub(super) fn update_with_alloc(
             } else {
                 old.client_status.as_str()
             };
-            if !matches!(old_status, ALLOC_CLIENT_STATUS_COMPLETE | ALLOC_CLIENT_STATUS_FAILED)
-                && let Some(bin) = bin(tg, old_status)
+            if !matches!(
+                old_status,
+                ALLOC_CLIENT_STATUS_COMPLETE | ALLOC_CLIENT_STATUS_FAILED
+            ) && let Some(bin) = bin(tg, old_status)
                 && *bin > 0
             {
                 *bin -= 1;
@@ -135,7 +148,9 @@ pub(super) fn update_queued(
     key: &JobKey,
     queued: &std::collections::BTreeMap<String, i32>,
 ) {
-    let Some(summary) = t.job_summaries.get(key) else { return };
+    let Some(summary) = t.job_summaries.get(key) else {
+        return;
+    };
     let mut summary = (**summary).clone();
     let mut changed = false;
     for (group, n) in queued {

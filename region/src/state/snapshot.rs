@@ -73,7 +73,9 @@ impl StateSnapshot {
 
     /// One stored version of a job.
     pub fn job_by_version(&self, namespace: &str, id: &str, version: u64) -> Option<Arc<Job>> {
-        self.job_versions(namespace, id).into_iter().find(|j| j.version == version)
+        self.job_versions(namespace, id)
+            .into_iter()
+            .find(|j| j.version == version)
     }
 
     /// The job's summary.
@@ -125,7 +127,11 @@ impl StateSnapshot {
         match self.job_by_id(namespace, id) {
             Some(job) => allocs
                 .into_iter()
-                .filter(|a| a.job.as_ref().is_none_or(|j| j.create_index == job.create_index))
+                .filter(|a| {
+                    a.job
+                        .as_ref()
+                        .is_none_or(|j| j.create_index == job.create_index)
+                })
                 .collect(),
             None => allocs,
         }
@@ -136,13 +142,19 @@ impl StateSnapshot {
         self.t
             .allocs_by_node
             .get(node_id)
-            .map(|ids| ids.iter().filter_map(|id| self.t.allocs.get(id).cloned()).collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.t.allocs.get(id).cloned())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// Allocations created or last changed by an evaluation.
     pub fn allocs_by_eval(&self, eval_id: &str) -> Vec<Arc<Allocation>> {
-        let Some(eval) = self.eval_by_id(eval_id) else { return Vec::new() };
+        let Some(eval) = self.eval_by_id(eval_id) else {
+            return Vec::new();
+        };
         self.t
             .job_allocs(&job_key(&eval.namespace, &eval.job_id))
             .into_iter()
@@ -194,13 +206,19 @@ impl StateSnapshot {
         self.t
             .deployments_by_job
             .get(&job_key(namespace, id))
-            .map(|ids| ids.iter().filter_map(|d| self.t.deployments.get(d).cloned()).collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|d| self.t.deployments.get(d).cloned())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// The job's most recently created deployment.
     pub fn latest_deployment_by_job(&self, namespace: &str, id: &str) -> Option<Arc<Deployment>> {
-        self.deployments_by_job(namespace, id).into_iter().max_by_key(|d| d.create_index)
+        self.deployments_by_job(namespace, id)
+            .into_iter()
+            .max_by_key(|d| d.create_index)
     }
 }
 

@@ -37,6 +37,8 @@ impl StateStore {
 
     /// Rebuilds a store from a snapshot (Raft snapshot install, later).
     pub fn restore(snapshot: &StateSnapshot) -> Self {
-        Self { tables: snapshot.tables().clone() }
+        Self {
+            tables: snapshot.tables().clone(),
+        }
     }
 }

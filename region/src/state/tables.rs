@@ -118,7 +118,11 @@ impl Tables {
     pub fn job_allocs(&self, key: &JobKey) -> Vec<Arc<Allocation>> {
         self.allocs_by_job
             .get(key)
-            .map(|ids| ids.iter().filter_map(|id| self.allocs.get(id).cloned()).collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.allocs.get(id).cloned())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -126,7 +130,11 @@ impl Tables {
     pub fn job_evals(&self, key: &JobKey) -> Vec<Arc<Evaluation>> {
         self.evals_by_job
             .get(key)
-            .map(|ids| ids.iter().filter_map(|id| self.evals.get(id).cloned()).collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.evals.get(id).cloned())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

@@ -102,7 +102,12 @@ mod tests {
 
     #[test]
     fn parses_what_it_formats_and_offsets() {
-        for n in [0, 1_700_000_000_500_000_000, 951_782_400_000_000_007, -1_000_000_000] {
+        for n in [
+            0,
+            1_700_000_000_500_000_000,
+            951_782_400_000_000_007,
+            -1_000_000_000,
+        ] {
             assert_eq!(parse_rfc3339(&rfc3339(n)), Some(n));
         }
         assert_eq!(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{
     Affinity, Constraint, EphemeralDisk, MigrateStrategy, NetworkResource, ReschedulePolicy,
-    RestartPolicy, Service, Spread, Task, UpdateStrategy, VolumeRequest,
+    RestartPolicy, ScalingPolicy, Service, Spread, Task, UpdateStrategy, VolumeRequest,
 };
 
 api_struct! {
@@ -47,6 +47,8 @@ api_struct! {
         pub stop_after_client_disconnect: Option<i64>,
         /// Deprecated: keep allocations `unknown` this long when disconnected, nanoseconds.
         pub max_client_disconnect: Option<i64>,
+        /// The `scaling` block: bounds for an autoscaler.
+        pub scaling: Option<ScalingPolicy>,
     }
 }
 

@@ -11,7 +11,10 @@ use clap::Parser;
 use nomad_sim::mesh::{MeshSimConfig, csv_header, csv_row, run, summary};
 
 #[derive(Parser, Debug)]
-#[command(name = "mesh-sim", about = "Deterministic simulation of the server mesh")]
+#[command(
+    name = "mesh-sim",
+    about = "Deterministic simulation of the server mesh"
+)]
 struct Args {
     /// Members started before the measurements.
     #[arg(long, default_value_t = 100)]

@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use nomad_gossip::testing::{LinkConfig, SimCluster};
-use nomad_gossip::{MeshConfig, MemberEventKind};
+use nomad_gossip::{MemberEventKind, MeshConfig};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-pub use self::recorder::Spread;
 use self::recorder::Recorder;
+pub use self::recorder::Spread;
 pub use self::report::{csv_header, csv_row, summary};
 
 /// One simulation's parameters.
@@ -87,7 +87,11 @@ pub fn run(cfg: &MeshSimConfig) -> Result<MeshReport> {
     anyhow::ensure!(cfg.members >= 3, "need at least 3 members");
     anyhow::ensure!((0.0..1.0).contains(&cfg.loss), "loss must be in [0, 1)");
     let started = Instant::now();
-    let core = if cfg.wan { MeshConfig::wan() } else { MeshConfig::lan() };
+    let core = if cfg.wan {
+        MeshConfig::wan()
+    } else {
+        MeshConfig::lan()
+    };
     let link = LinkConfig {
         latency: cfg.latency,
         jitter: cfg.jitter,
@@ -98,7 +102,9 @@ pub fn run(cfg: &MeshSimConfig) -> Result<MeshReport> {
     c.record_events = false;
     let rec = Rc::new(RefCell::new(Recorder::default()));
     let observer = rec.clone();
-    c.set_observer(Box::new(move |node, at, event| observer.borrow_mut().on_event(node, at, event)));
+    c.set_observer(Box::new(move |node, at, event| {
+        observer.borrow_mut().on_event(node, at, event)
+    }));
     let mut rng = StdRng::seed_from_u64(cfg.seed);
 
     // Staggered start: each member joins through a random earlier one.
@@ -122,9 +128,10 @@ pub fn run(cfg: &MeshSimConfig) -> Result<MeshReport> {
     let since = c.elapsed();
     let newcomer = c.len();
     let name = format!("s{newcomer}.global");
-    rec.borrow_mut().watch(&name, since, Some(newcomer), n, |e| {
-        e.kind == MemberEventKind::Joined
-    });
+    rec.borrow_mut()
+        .watch(&name, since, Some(newcomer), n, |e| {
+            e.kind == MemberEventKind::Joined
+        });
     c.add_node()?;
     c.join(newcomer, 0)?;
     c.run_until(PHASE_LIMIT, STEP, |_| rec.borrow().complete());
@@ -136,9 +143,10 @@ pub fn run(cfg: &MeshSimConfig) -> Result<MeshReport> {
     let since = c.elapsed();
     let mut meta = c.node(updater).core.record().meta.clone();
     meta.build = "sim-updated".into();
-    rec.borrow_mut().watch(&c.name(updater), since, Some(updater), members - 1, |e| {
-        e.member.meta.build == "sim-updated"
-    });
+    rec.borrow_mut()
+        .watch(&c.name(updater), since, Some(updater), members - 1, |e| {
+            e.member.meta.build == "sim-updated"
+        });
     c.set_meta(updater, meta)?;
     c.run_until(PHASE_LIMIT, STEP, |_| rec.borrow().complete());
     let update = rec.borrow_mut().finish();
@@ -147,9 +155,10 @@ pub fn run(cfg: &MeshSimConfig) -> Result<MeshReport> {
     let victim = members / 3;
     let since = c.elapsed();
     rec.borrow_mut().expect_failure_of(&c.name(victim));
-    rec.borrow_mut().watch(&c.name(victim), since, Some(victim), members - 1, |e| {
-        e.kind == MemberEventKind::Failed
-    });
+    rec.borrow_mut()
+        .watch(&c.name(victim), since, Some(victim), members - 1, |e| {
+            e.kind == MemberEventKind::Failed
+        });
     c.kill(victim);
     c.run_until(PHASE_LIMIT, STEP, |_| rec.borrow().complete());
     let failure = rec.borrow_mut().finish();
@@ -164,7 +173,8 @@ pub fn run(cfg: &MeshSimConfig) -> Result<MeshReport> {
         .running()
         .map(|i| {
             let addr = c.node(i).addr;
-            let sent = after.get(&addr).copied().unwrap_or(0) - before.get(&addr).copied().unwrap_or(0);
+            let sent =
+                after.get(&addr).copied().unwrap_or(0) - before.get(&addr).copied().unwrap_or(0);
             sent as f64 / secs
         })
         .collect();
@@ -213,12 +223,28 @@ mod tests {
         assert!(a.bytes_per_member_mean > 0.0);
         assert!(a.bytes_per_member_max >= a.bytes_per_member_mean);
         let b = run(&small()).unwrap();
-        assert_eq!(MeshReport { wall: a.wall, ..b }, a, "same seed, different run");
+        assert_eq!(
+            MeshReport { wall: a.wall, ..b },
+            a,
+            "same seed, different run"
+        );
     }
 
     #[test]
     fn rejects_nonsense() {
-        assert!(run(&MeshSimConfig { members: 1, ..small() }).is_err());
-        assert!(run(&MeshSimConfig { loss: 1.5, ..small() }).is_err());
+        assert!(
+            run(&MeshSimConfig {
+                members: 1,
+                ..small()
+            })
+            .is_err()
+        );
+        assert!(
+            run(&MeshSimConfig {
+                loss: 1.5,
+                ..small()
+            })
+            .is_err()
+        );
     }
 }

@@ -76,7 +76,9 @@ impl Recorder {
 
     /// True once every expected observer has seen the change.
     pub(crate) fn complete(&self) -> bool {
-        self.watch.as_ref().is_some_and(|w| w.seen.len() >= w.expected)
+        self.watch
+            .as_ref()
+            .is_some_and(|w| w.seen.len() >= w.expected)
     }
 
     /// Ends the watch and summarises it.
@@ -122,13 +124,39 @@ mod tests {
     #[test]
     fn spread_counts_first_sightings_per_observer() {
         let mut r = Recorder::default();
-        r.watch("x.global", Duration::from_secs(10), Some(0), 4, |e| e.kind == MemberEventKind::Joined);
-        r.on_event(0, Duration::from_secs(10), &event("x.global", MemberEventKind::Joined)); // subject: ignored
-        r.on_event(1, Duration::from_secs(11), &event("x.global", MemberEventKind::Joined));
-        r.on_event(1, Duration::from_secs(19), &event("x.global", MemberEventKind::Joined)); // repeat: ignored
-        r.on_event(2, Duration::from_secs(12), &event("x.global", MemberEventKind::Joined));
-        r.on_event(3, Duration::from_secs(13), &event("y.global", MemberEventKind::Joined)); // other member
-        r.on_event(3, Duration::from_secs(14), &event("x.global", MemberEventKind::Joined));
+        r.watch("x.global", Duration::from_secs(10), Some(0), 4, |e| {
+            e.kind == MemberEventKind::Joined
+        });
+        r.on_event(
+            0,
+            Duration::from_secs(10),
+            &event("x.global", MemberEventKind::Joined),
+        ); // subject: ignored
+        r.on_event(
+            1,
+            Duration::from_secs(11),
+            &event("x.global", MemberEventKind::Joined),
+        );
+        r.on_event(
+            1,
+            Duration::from_secs(19),
+            &event("x.global", MemberEventKind::Joined),
+        ); // repeat: ignored
+        r.on_event(
+            2,
+            Duration::from_secs(12),
+            &event("x.global", MemberEventKind::Joined),
+        );
+        r.on_event(
+            3,
+            Duration::from_secs(13),
+            &event("y.global", MemberEventKind::Joined),
+        ); // other member
+        r.on_event(
+            3,
+            Duration::from_secs(14),
+            &event("x.global", MemberEventKind::Joined),
+        );
         assert!(!r.complete());
         let s = r.finish();
         assert_eq!(s.p50, Some(Duration::from_secs(2)));
@@ -140,8 +168,16 @@ mod tests {
     fn only_unexpected_failures_are_false() {
         let mut r = Recorder::default();
         r.expect_failure_of("dead.global");
-        r.on_event(1, Duration::ZERO, &event("dead.global", MemberEventKind::Failed));
-        r.on_event(1, Duration::ZERO, &event("fine.global", MemberEventKind::Failed));
+        r.on_event(
+            1,
+            Duration::ZERO,
+            &event("dead.global", MemberEventKind::Failed),
+        );
+        r.on_event(
+            1,
+            Duration::ZERO,
+            &event("fine.global", MemberEventKind::Failed),
+        );
         assert_eq!(r.false_failures, 1);
     }
 }

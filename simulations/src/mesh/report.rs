@@ -43,7 +43,8 @@ pub fn csv_header() -> String {
 }
 
 fn secs(d: Option<Duration>) -> String {
-    d.map(|d| format!("{:.3}", d.as_secs_f64())).unwrap_or_default()
+    d.map(|d| format!("{:.3}", d.as_secs_f64()))
+        .unwrap_or_default()
 }
 
 fn spread_cols(s: &Spread) -> [String; 4] {
@@ -79,7 +80,8 @@ pub fn csv_row(cfg: &MeshSimConfig, r: &MeshReport) -> String {
 
 /// A few lines for people.
 pub fn summary(cfg: &MeshSimConfig, r: &MeshReport) -> String {
-    let show = |d: Option<Duration>| d.map_or("never".to_owned(), |d| format!("{:.2}s", d.as_secs_f64()));
+    let show =
+        |d: Option<Duration>| d.map_or("never".to_owned(), |d| format!("{:.2}s", d.as_secs_f64()));
     let line = |what: &str, s: &Spread| {
         format!(
             "{what:<8} 50% {}  99% {}  99.9% {}  100% {}",

@@ -61,11 +61,23 @@ pub fn run(args: &LogsArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
     };
     let kind = if args.stderr { "stderr" } else { "stdout" };
     let path = format!("/v1/client/fs/logs/{}", alloc.id);
-    let base = [("task", task.clone()), ("type", kind.to_owned()), ("plain", "true".to_owned())];
+    let base = [
+        ("task", task.clone()),
+        ("type", kind.to_owned()),
+        ("plain", "true".to_owned()),
+    ];
 
     let mut body = Vec::new();
     client
-        .get_stream(&path, &[base[0].clone(), base[1].clone(), base[2].clone(), ("origin", "start".to_owned())])?
+        .get_stream(
+            &path,
+            &[
+                base[0].clone(),
+                base[1].clone(),
+                base[2].clone(),
+                ("origin", "start".to_owned()),
+            ],
+        )?
         .read_to_end(&mut body)
         .map_err(|e| CliError::Message(format!("reading logs: {e}")))?;
     let shown = if args.tail || args.lines.is_some() || args.bytes.is_some() {

@@ -30,12 +30,15 @@ pub fn dispatch(cmd: AllocCommand, global: &GlobalOpts) -> Result<ExitCode, CliE
 
 /// Finds the one allocation `prefix` names. Several matches list the candidates as an error.
 pub fn lookup_alloc(client: &Client, prefix: &str, verbose: bool) -> Result<Allocation, CliError> {
-    let (stubs, _): (Vec<AllocListStub>, _) = client.get("/v1/allocations", &[("prefix", prefix.to_owned())])?;
+    let (stubs, _): (Vec<AllocListStub>, _) =
+        client.get("/v1/allocations", &[("prefix", prefix.to_owned())])?;
     let id = match stubs.iter().find(|a| a.id == prefix) {
         Some(a) => a.id.clone(),
         None if stubs.len() == 1 => stubs[0].id.clone(),
         None if stubs.is_empty() => {
-            return Err(CliError::Message(format!("No allocation(s) with prefix or id \"{prefix}\" found")));
+            return Err(CliError::Message(format!(
+                "No allocation(s) with prefix or id \"{prefix}\" found"
+            )));
         }
         None => {
             let mut rows = vec!["ID|Eval ID|Node ID|Task Group|Desired|Status".to_owned()];

@@ -8,7 +8,9 @@ use nomad_region::structs::{Allocation, TaskState};
 use serde_json::Value;
 
 use super::lookup_alloc;
-use crate::cli::format::{format_kv, format_list, format_rfc3339, format_unix_nanos, now_nanos, pretty_time_ago, short_id};
+use crate::cli::format::{
+    format_kv, format_list, format_rfc3339, format_unix_nanos, now_nanos, pretty_time_ago, short_id,
+};
 use crate::cli::{CliError, GlobalOpts};
 
 #[derive(Debug, Args)]
@@ -33,12 +35,17 @@ pub fn run(args: &AllocStatusArgs, global: &GlobalOpts) -> Result<ExitCode, CliE
     let client = global.client();
     let alloc = lookup_alloc(&client, &args.alloc, args.verbose)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&alloc).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&alloc).unwrap_or_default()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     // Usage lives on the client that runs the allocation; a terminal one has none.
-    let stats: Option<Value> =
-        client.get(&format!("/v1/client/allocation/{}/stats", alloc.id), &[]).ok().map(|(v, _)| v);
+    let stats: Option<Value> = client
+        .get(&format!("/v1/client/allocation/{}/stats", alloc.id), &[])
+        .ok()
+        .map(|(v, _)| v);
     println!("{}", render(&alloc, stats.as_ref(), args));
     Ok(ExitCode::SUCCESS)
 }
@@ -51,9 +58,15 @@ fn render(alloc: &Allocation, stats: Option<&Value>, args: &AllocStatusArgs) -> 
     let v = args.verbose;
     let now = now_nanos();
     let (created, modified) = if v {
-        (format_unix_nanos(alloc.create_time), format_unix_nanos(alloc.modify_time))
+        (
+            format_unix_nanos(alloc.create_time),
+            format_unix_nanos(alloc.modify_time),
+        )
     } else {
-        (pretty_time_ago(alloc.create_time, now), pretty_time_ago(alloc.modify_time, now))
+        (
+            pretty_time_ago(alloc.create_time, now),
+            pretty_time_ago(alloc.modify_time, now),
+        )
     };
     let mut kv = vec![
         format!("ID|{}", short_id(&alloc.id, v)),
@@ -62,16 +75,25 @@ fn render(alloc: &Allocation, stats: Option<&Value>, args: &AllocStatusArgs) -> 
         format!("Node ID|{}", short_id(&alloc.node_id, v)),
         format!("Node Name|{}", alloc.node_name),
         format!("Job ID|{}", alloc.job_id),
-        format!("Job Version|{}", alloc.job.as_ref().map(|j| j.version).unwrap_or(0)),
+        format!(
+            "Job Version|{}",
+            alloc.job.as_ref().map(|j| j.version).unwrap_or(0)
+        ),
         format!("Client Status|{}", alloc.client_status),
         format!("Client Description|{}", or_none(&alloc.client_description)),
         format!("Desired Status|{}", alloc.desired_status),
-        format!("Desired Description|{}", or_none(&alloc.desired_description)),
+        format!(
+            "Desired Description|{}",
+            or_none(&alloc.desired_description)
+        ),
         format!("Created|{created}"),
         format!("Modified|{modified}"),
     ];
     if !alloc.next_allocation.is_empty() {
-        kv.push(format!("Replacement Alloc ID|{}", short_id(&alloc.next_allocation, v)));
+        kv.push(format!(
+            "Replacement Alloc ID|{}",
+            short_id(&alloc.next_allocation, v)
+        ));
     }
     let mut out = format_kv(&kv);
     if let Some(resources) = &alloc.allocated_resources
@@ -80,9 +102,20 @@ fn render(alloc: &Allocation, stats: Option<&Value>, args: &AllocStatusArgs) -> 
         let mut rows = vec!["Label|Dynamic|Address".to_owned()];
         let static_labels = static_port_labels(alloc);
         for p in &resources.shared.ports {
-            let dynamic = if static_labels.contains(&p.label) { "no" } else { "yes" };
-            let to = if p.to > 0 { format!(" -> {}", p.to) } else { String::new() };
-            rows.push(format!("*{}|{dynamic}|{}:{}{to}", p.label, p.host_ip, p.value));
+            let dynamic = if static_labels.contains(&p.label) {
+                "no"
+            } else {
+                "yes"
+            };
+            let to = if p.to > 0 {
+                format!(" -> {}", p.to)
+            } else {
+                String::new()
+            };
+            rows.push(format!(
+                "*{}|{dynamic}|{}:{}{to}",
+                p.label, p.host_ip, p.value
+            ));
         }
         out.push_str("\n\nAllocation Addresses:\n");
         out.push_str(&format_list(&rows));
@@ -102,7 +135,9 @@ fn render(alloc: &Allocation, stats: Option<&Value>, args: &AllocStatusArgs) -> 
 }
 
 fn static_port_labels(alloc: &Allocation) -> Vec<String> {
-    let Some(job) = &alloc.job else { return Vec::new() };
+    let Some(job) = &alloc.job else {
+        return Vec::new();
+    };
     job.task_groups
         .iter()
         .filter(|g| g.name == alloc.task_group)
@@ -112,20 +147,40 @@ fn static_port_labels(alloc: &Allocation) -> Vec<String> {
 }
 
 fn task_resources(alloc: &Allocation, task: &str, stats: Option<&Value>, detailed: bool) -> String {
-    let res = alloc.allocated_resources.as_ref().and_then(|r| r.tasks.get(task));
+    let res = alloc
+        .allocated_resources
+        .as_ref()
+        .and_then(|r| r.tasks.get(task));
     let cpu = res.map(|r| r.cpu.cpu_shares).unwrap_or(0);
     let mem = res.map(|r| r.memory.memory_mb).unwrap_or(0);
-    let disk = alloc.allocated_resources.as_ref().map(|r| r.shared.disk_mb).unwrap_or(0);
+    let disk = alloc
+        .allocated_resources
+        .as_ref()
+        .map(|r| r.shared.disk_mb)
+        .unwrap_or(0);
     let usage = stats.and_then(|s| s.pointer(&format!("/Tasks/{task}/ResourceUsage")));
-    let mhz = usage.and_then(|u| u.pointer("/CpuStats/TotalTicks")).and_then(Value::as_f64).unwrap_or(0.0);
-    let rss = usage.and_then(|u| u.pointer("/MemoryStats/RSS")).and_then(Value::as_u64).unwrap_or(0);
+    let mhz = usage
+        .and_then(|u| u.pointer("/CpuStats/TotalTicks"))
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0);
+    let rss = usage
+        .and_then(|u| u.pointer("/MemoryStats/RSS"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     let mut rows = vec![
         "CPU|Memory|Disk".to_owned(),
-        format!("{}/{cpu} MHz|{}/{mem} MiB|{disk} MiB", mhz.round() as i64, human_bytes(rss)),
+        format!(
+            "{}/{cpu} MHz|{}/{mem} MiB|{disk} MiB",
+            mhz.round() as i64,
+            human_bytes(rss)
+        ),
     ];
     if detailed && let Some(u) = usage {
         rows.push(String::new());
-        let pct = u.pointer("/CpuStats/Percent").and_then(Value::as_f64).unwrap_or(0.0);
+        let pct = u
+            .pointer("/CpuStats/Percent")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
         rows.push(format!("CPU Percent|{pct:.2}%|"));
         rows.push(format!("Memory RSS|{}|", human_bytes(rss)));
     }
@@ -141,11 +196,19 @@ fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 fn task_summary(state: &TaskState) -> String {
-    let at = |t: &Option<String>| t.as_deref().map(format_rfc3339).unwrap_or_else(|| "N/A".to_owned());
+    let at = |t: &Option<String>| {
+        t.as_deref()
+            .map(format_rfc3339)
+            .unwrap_or_else(|| "N/A".to_owned())
+    };
     format_kv(&[
         format!("Started At|{}", at(&state.started_at)),
         format!("Finished At|{}", at(&state.finished_at)),
@@ -158,8 +221,17 @@ fn events_table(state: &TaskState, short: bool) -> String {
     let mut rows = vec!["Time|Type|Description".to_owned()];
     let take = if short { 1 } else { 10 };
     for event in state.events.iter().rev().take(take) {
-        let description = if event.display_message.is_empty() { &event.message } else { &event.display_message };
-        rows.push(format!("{}|{}|{}", format_unix_nanos(event.time), event.event_type, description));
+        let description = if event.display_message.is_empty() {
+            &event.message
+        } else {
+            &event.display_message
+        };
+        rows.push(format!(
+            "{}|{}|{}",
+            format_unix_nanos(event.time),
+            event.event_type,
+            description
+        ));
     }
     format_list(&rows)
 }

@@ -24,16 +24,26 @@ pub struct EvalStatusArgs {
 
 pub fn run(args: &EvalStatusArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
     let client = global.client();
-    let (evals, _): (Vec<Evaluation>, _) = client.get("/v1/evaluations", &[("prefix", args.eval.clone())])?;
+    let (evals, _): (Vec<Evaluation>, _) =
+        client.get("/v1/evaluations", &[("prefix", args.eval.clone())])?;
     let eval = match evals.iter().find(|e| e.id == args.eval) {
         Some(e) => e,
         None if evals.len() == 1 => &evals[0],
         None if evals.is_empty() => {
-            return Err(CliError::Message(format!("No evaluation(s) with prefix or id \"{}\" found", args.eval)));
+            return Err(CliError::Message(format!(
+                "No evaluation(s) with prefix or id \"{}\" found",
+                args.eval
+            )));
         }
         None => {
-            let ids: Vec<&str> = evals.iter().map(|e| short_id(&e.id, args.verbose)).collect();
-            return Err(CliError::Message(format!("Prefix matched multiple evaluations: {}", ids.join(", "))));
+            let ids: Vec<&str> = evals
+                .iter()
+                .map(|e| short_id(&e.id, args.verbose))
+                .collect();
+            return Err(CliError::Message(format!(
+                "Prefix matched multiple evaluations: {}",
+                ids.join(", ")
+            )));
         }
     };
     if args.json {
@@ -47,7 +57,14 @@ pub fn run(args: &EvalStatusArgs, global: &GlobalOpts) -> Result<ExitCode, CliEr
         format!("Create Time|{}", format_unix_nanos(eval.create_time)),
         format!("Modify Time|{}", format_unix_nanos(eval.modify_time)),
         format!("Status|{}", eval.status),
-        format!("Status Description|{}", if eval.status_description.is_empty() { "<none>" } else { &eval.status_description }),
+        format!(
+            "Status Description|{}",
+            if eval.status_description.is_empty() {
+                "<none>"
+            } else {
+                &eval.status_description
+            }
+        ),
         format!("Type|{}", eval.eval_type),
         format!("TriggeredBy|{}", eval.triggered_by),
         format!("Job ID|{}", eval.job_id),

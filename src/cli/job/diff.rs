@@ -8,7 +8,11 @@ use serde_json::Value;
 use crate::api_client::types::DesiredUpdates;
 
 /// The whole diff of a job, groups and tasks included.
-pub fn render_job_diff(diff: &Value, updates: &BTreeMap<String, DesiredUpdates>, verbose: bool) -> String {
+pub fn render_job_diff(
+    diff: &Value,
+    updates: &BTreeMap<String, DesiredUpdates>,
+    verbose: bool,
+) -> String {
     let mut out = Vec::new();
     let id = str_of(diff, "ID");
     out.push(format!("{}Job: \"{id}\"", marker(diff)));
@@ -23,15 +27,23 @@ pub fn render_job_diff(diff: &Value, updates: &BTreeMap<String, DesiredUpdates>,
             }
         }
         out.push(line);
-        render_body(group, 1, verbose, &mut out);
+        render_body(group, 0, verbose, &mut out);
         for task in array(group, "Tasks") {
-            let mut line = format!("{}{}Task: \"{}\"", indent(1), marker(task), str_of(task, "Name"));
-            let notes: Vec<&str> = array(task, "Annotations").iter().filter_map(|a| a.as_str()).collect();
+            let mut line = format!(
+                "{}{}Task: \"{}\"",
+                indent(1),
+                marker(task),
+                str_of(task, "Name")
+            );
+            let notes: Vec<&str> = array(task, "Annotations")
+                .iter()
+                .filter_map(|a| a.as_str())
+                .collect();
             if !notes.is_empty() {
                 line.push_str(&format!(" ({})", notes.join(", ")));
             }
             out.push(line);
-            render_body(task, 2, verbose, &mut out);
+            render_body(task, 1, verbose, &mut out);
         }
     }
     out.push(String::new());
@@ -49,7 +61,12 @@ fn update_summary(u: &DesiredUpdates) -> String {
         (u.migrate, "migrate"),
         (u.canary, "canary"),
     ];
-    parts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")).collect::<Vec<_>>().join(", ")
+    parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn render_body(node: &Value, depth: usize, verbose: bool, out: &mut Vec<String>) {
@@ -74,8 +91,15 @@ fn render_field(field: &Value, depth: usize) -> String {
         "Edited" => format!("\"{old}\" => \"{new}\""),
         _ => format!("\"{new}\""),
     };
-    let notes: Vec<&str> = array(field, "Annotations").iter().filter_map(|a| a.as_str()).collect();
-    let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
+    let notes: Vec<&str> = array(field, "Annotations")
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join(", "))
+    };
     format!("{}{}{name}: {value}{notes}", indent(depth), marker(field))
 }
 
@@ -83,7 +107,12 @@ fn render_object(object: &Value, depth: usize, verbose: bool, out: &mut Vec<Stri
     if !verbose && str_of(object, "Type") == "None" {
         return;
     }
-    out.push(format!("{}{}{} {{", indent(depth), marker(object), str_of(object, "Name")));
+    out.push(format!(
+        "{}{}{} {{",
+        indent(depth),
+        marker(object),
+        str_of(object, "Name")
+    ));
     render_body(object, depth, verbose, out);
     out.push(format!("{}    }}", indent(depth)));
 }
@@ -106,7 +135,10 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
 }
 
 fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 #[cfg(test)]
@@ -126,7 +158,14 @@ mod tests {
             }]
         });
         let mut updates = BTreeMap::new();
-        updates.insert("cache".to_owned(), DesiredUpdates { place: 2, in_place_update: 1, ..Default::default() });
+        updates.insert(
+            "cache".to_owned(),
+            DesiredUpdates {
+                place: 2,
+                in_place_update: 1,
+                ..Default::default()
+            },
+        );
         let text = render_job_diff(&diff, &updates, false);
         assert_eq!(
             text,

@@ -50,7 +50,10 @@ pub fn load_job(path: &Path, vars: &VarArgs) -> Result<LoadedJob, CliError> {
             .collect();
         return Err(CliError::Invalid(lines));
     }
-    Ok(LoadedJob { job, explicit_region })
+    Ok(LoadedJob {
+        job,
+        explicit_region,
+    })
 }
 
 /// The client to submit `job` with. A job that names its region goes there; one that doesn't goes to

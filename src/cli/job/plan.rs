@@ -38,15 +38,26 @@ pub fn run(args: &PlanArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
 }
 
 fn plan(args: &PlanArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
-    let LoadedJob { mut job, explicit_region } = load_job(&args.file, &args.vars)?;
+    let LoadedJob {
+        mut job,
+        explicit_region,
+    } = load_job(&args.file, &args.vars)?;
     let client = target_client(&mut job, explicit_region, global);
     let path = format!("/v1/job/{}/plan", job.id);
-    let request = JobPlanRequest { job: Some(job), diff: args.diff, policy_override: false };
+    let request = JobPlanRequest {
+        job: Some(job),
+        diff: args.diff,
+        policy_override: false,
+    };
     let (resp, _): (JobPlanResponse, _) = client
         .put(&path, &[], &request)
         .map_err(|e| CliError::Message(format!("Error during plan: {e}")))?;
 
-    let updates = resp.annotations.as_ref().and_then(|a| a.desired_tg_updates.clone()).unwrap_or_default();
+    let updates = resp
+        .annotations
+        .as_ref()
+        .and_then(|a| a.desired_tg_updates.clone())
+        .unwrap_or_default();
     if let Some(diff) = &resp.diff
         && args.diff
     {
@@ -75,12 +86,21 @@ fn plan(args: &PlanArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
     let file = args.file.display();
     println!("Job Modify Index: {}", resp.job_modify_index);
     println!("To submit the job with version verification run:\n");
-    println!("nomad job run -check-index {} {file}\n", resp.job_modify_index);
+    println!(
+        "nomad job run -check-index {} {file}\n",
+        resp.job_modify_index
+    );
     println!("When running the job with the check-index flag, the job will only be run if the");
     println!("job modify index given matches the server-side version. If the index has");
     println!("changed, another user has modified the job and the plan's results are");
     println!("potentially invalid.");
 
-    let changes = updates.values().any(|u| u.place > 0 || u.stop > 0 || u.destructive_update > 0 || u.migrate > 0);
-    Ok(if changes { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let changes = updates
+        .values()
+        .any(|u| u.place > 0 || u.stop > 0 || u.destructive_update > 0 || u.migrate > 0);
+    Ok(if changes {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -36,10 +36,14 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
-    let LoadedJob { mut job, explicit_region } = load_job(&args.file, &args.vars)?;
+    let LoadedJob {
+        mut job,
+        explicit_region,
+    } = load_job(&args.file, &args.vars)?;
     if args.output {
         let body = serde_json::json!({ "Job": job });
-        let text = serde_json::to_string_pretty(&body).map_err(|e| CliError::Message(format!("encoding job: {e}")))?;
+        let text = serde_json::to_string_pretty(&body)
+            .map_err(|e| CliError::Message(format!("encoding job: {e}")))?;
         println!("{text}");
         return Ok(ExitCode::SUCCESS);
     }
@@ -68,5 +72,11 @@ pub fn run(args: &RunArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     }
     let outcome = monitor_eval(&client, &resp.eval_id, args.verbose)?;
-    Ok(if outcome.placement_failed || outcome.status != "complete" { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(
+        if outcome.placement_failed || outcome.status != "complete" {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::Args;
 use nomad_region::structs::{AllocListStub, Job, JobListStub, JobSummary};
 
-use crate::cli::format::{format_kv, format_list, format_unix_nanos, now_nanos, pretty_time_ago, short_id};
+use crate::cli::format::{
+    format_kv, format_list, format_unix_nanos, now_nanos, pretty_time_ago, short_id,
+};
 use crate::cli::{CliError, GlobalOpts};
 
 #[derive(Debug, Args)]
@@ -40,7 +42,9 @@ pub fn run(args: &StatusArgs, global: &GlobalOpts) -> Result<ExitCode, CliError>
         Some(j) => j,
         None if jobs.len() == 1 => &jobs[0],
         None if jobs.is_empty() => {
-            return Err(CliError::Message(format!("No job(s) with prefix or id \"{prefix}\" found")));
+            return Err(CliError::Message(format!(
+                "No job(s) with prefix or id \"{prefix}\" found"
+            )));
         }
         None => {
             println!("Prefix matched multiple jobs\n\n{}", job_list(&jobs));
@@ -54,15 +58,21 @@ pub fn run(args: &StatusArgs, global: &GlobalOpts) -> Result<ExitCode, CliError>
     }
     let (summary, _): (JobSummary, _) = client.get(&format!("/v1/job/{}/summary", job.id), &[])?;
     let all = if args.all_allocs { "true" } else { "false" };
-    let (allocs, _): (Vec<AllocListStub>, _) =
-        client.get(&format!("/v1/job/{}/allocations", job.id), &[("all", all.to_owned())])?;
+    let (allocs, _): (Vec<AllocListStub>, _) = client.get(
+        &format!("/v1/job/{}/allocations", job.id),
+        &[("all", all.to_owned())],
+    )?;
     println!("{}", job_detail(&job, &summary, &allocs, args.verbose));
     Ok(ExitCode::SUCCESS)
 }
 
 /// Nomad's status word for a job: `dead (stopped)` for a stopped one.
 pub fn job_status_word(status: &str, stop: bool) -> String {
-    if stop { format!("{status} (stopped)") } else { status.to_owned() }
+    if stop {
+        format!("{status} (stopped)")
+    } else {
+        status.to_owned()
+    }
 }
 
 fn job_list(jobs: &[JobListStub]) -> String {
@@ -97,7 +107,8 @@ fn job_detail(job: &Job, summary: &JobSummary, allocs: &[AllocListStub], verbose
     ];
     out.push_str(&format_kv(&kv));
     out.push_str("\n\nSummary\n");
-    let mut rows = vec!["Task Group|Queued|Starting|Running|Failed|Complete|Lost|Unknown".to_owned()];
+    let mut rows =
+        vec!["Task Group|Queued|Starting|Running|Failed|Complete|Lost|Unknown".to_owned()];
     for (group, s) in &summary.summary {
         rows.push(format!(
             "{group}|{}|{}|{}|{}|{}|{}|{}",
@@ -122,9 +133,15 @@ pub fn alloc_table(allocs: &[AllocListStub], verbose: bool) -> String {
     let mut rows = vec!["ID|Node ID|Task Group|Version|Desired|Status|Created|Modified".to_owned()];
     for a in sorted {
         let (created, modified) = if verbose {
-            (format_unix_nanos(a.create_time), format_unix_nanos(a.modify_time))
+            (
+                format_unix_nanos(a.create_time),
+                format_unix_nanos(a.modify_time),
+            )
         } else {
-            (pretty_time_ago(a.create_time, now), pretty_time_ago(a.modify_time, now))
+            (
+                pretty_time_ago(a.create_time, now),
+                pretty_time_ago(a.modify_time, now),
+            )
         };
         rows.push(format!(
             "{}|{}|{}|{}|{}|{}|{created}|{modified}",

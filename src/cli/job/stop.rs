@@ -30,16 +30,23 @@ pub struct StopArgs {
 
 pub fn run(args: &StopArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
     let client = global.client();
-    let (jobs, _): (Vec<JobListStub>, _) = client.get("/v1/jobs", &[("prefix", args.job.clone())])?;
+    let (jobs, _): (Vec<JobListStub>, _) =
+        client.get("/v1/jobs", &[("prefix", args.job.clone())])?;
     let id = match jobs.iter().find(|j| j.id == args.job) {
         Some(j) => j.id.clone(),
         None if jobs.len() == 1 => jobs[0].id.clone(),
         None if jobs.is_empty() => {
-            return Err(CliError::Message(format!("No job(s) with prefix or id \"{}\" found", args.job)));
+            return Err(CliError::Message(format!(
+                "No job(s) with prefix or id \"{}\" found",
+                args.job
+            )));
         }
         None => {
             let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
-            return Err(CliError::Message(format!("Prefix matched multiple jobs: {}", ids.join(", "))));
+            return Err(CliError::Message(format!(
+                "Prefix matched multiple jobs: {}",
+                ids.join(", ")
+            )));
         }
     };
     let purge = if args.purge { "true" } else { "false" };
@@ -54,5 +61,9 @@ pub fn run(args: &StopArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     }
     let outcome = monitor_eval(&client, &resp.eval_id, args.verbose)?;
-    Ok(if outcome.status == "complete" { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if outcome.status == "complete" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

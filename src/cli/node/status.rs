@@ -24,10 +24,14 @@ pub struct NodeStatusArgs {
 pub fn run(args: &NodeStatusArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
     let client = global.client();
     let prefix = args.node.clone().unwrap_or_default();
-    let (nodes, _): (Vec<NodeListStub>, _) = client.get("/v1/nodes", &[("prefix", prefix.clone())])?;
+    let (nodes, _): (Vec<NodeListStub>, _) =
+        client.get("/v1/nodes", &[("prefix", prefix.clone())])?;
     if args.node.is_none() {
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&nodes).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&nodes).unwrap_or_default()
+            );
         } else if !nodes.is_empty() {
             println!("{}", node_list(&nodes, args.verbose));
         }
@@ -37,19 +41,28 @@ pub fn run(args: &NodeStatusArgs, global: &GlobalOpts) -> Result<ExitCode, CliEr
         Some(n) => n.id.clone(),
         None if nodes.len() == 1 => nodes[0].id.clone(),
         None if nodes.is_empty() => {
-            return Err(CliError::Message(format!("No node(s) with prefix \"{prefix}\" found")));
+            return Err(CliError::Message(format!(
+                "No node(s) with prefix \"{prefix}\" found"
+            )));
         }
         None => {
-            println!("Prefix matched multiple nodes\n\n{}", node_list(&nodes, args.verbose));
+            println!(
+                "Prefix matched multiple nodes\n\n{}",
+                node_list(&nodes, args.verbose)
+            );
             return Ok(ExitCode::from(1));
         }
     };
     let (node, _): (Node, _) = client.get(&format!("/v1/node/{id}"), &[])?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&node).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&node).unwrap_or_default()
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    let (allocs, _): (Vec<AllocListStub>, _) = client.get(&format!("/v1/node/{id}/allocations"), &[])?;
+    let (allocs, _): (Vec<AllocListStub>, _) =
+        client.get(&format!("/v1/node/{id}/allocations"), &[])?;
     println!("{}", node_detail(&node, &allocs, args.verbose));
     Ok(ExitCode::SUCCESS)
 }
@@ -77,15 +90,23 @@ fn node_list(nodes: &[NodeListStub], verbose: bool) -> String {
             row.push(n.address.clone());
             row.push(n.version.clone());
         }
-        row.extend([n.drain.to_string(), n.scheduling_eligibility.clone(), n.status.clone()]);
+        row.extend([
+            n.drain.to_string(),
+            n.scheduling_eligibility.clone(),
+            n.status.clone(),
+        ]);
         rows.push(row.join("|"));
     }
     format_list(&rows)
 }
 
 fn node_detail(node: &Node, allocs: &[AllocListStub], verbose: bool) -> String {
-    let mut drivers: Vec<&str> =
-        node.drivers.iter().filter(|(_, d)| d.detected && d.healthy).map(|(name, _)| name.as_str()).collect();
+    let mut drivers: Vec<&str> = node
+        .drivers
+        .iter()
+        .filter(|(_, d)| d.detected && d.healthy)
+        .map(|(name, _)| name.as_str())
+        .collect();
     drivers.sort_unstable();
     let kv = vec![
         format!("ID|{}", short_id(&node.id, verbose)),
@@ -102,13 +123,21 @@ fn node_detail(node: &Node, allocs: &[AllocListStub], verbose: bool) -> String {
     out.push_str("\n\nNode Events\n");
     let mut rows = vec!["Time|Subsystem|Message".to_owned()];
     for e in node.events.iter().rev().take(10) {
-        let at = e.timestamp.as_deref().map(format_rfc3339).unwrap_or_default();
+        let at = e
+            .timestamp
+            .as_deref()
+            .map(format_rfc3339)
+            .unwrap_or_default();
         rows.push(format!("{at}|{}|{}", e.subsystem, e.message));
     }
     out.push_str(&format_list(&rows));
 
-    let running: Vec<&AllocListStub> =
-        allocs.iter().filter(|a| a.desired_status == "run" && matches!(a.client_status.as_str(), "pending" | "running")).collect();
+    let running: Vec<&AllocListStub> = allocs
+        .iter()
+        .filter(|a| {
+            a.desired_status == "run" && matches!(a.client_status.as_str(), "pending" | "running")
+        })
+        .collect();
     let (mut cpu, mut mem, mut disk) = (0, 0, 0);
     for a in &running {
         if let Some(r) = &a.allocated_resources {
@@ -135,7 +164,11 @@ fn node_detail(node: &Node, allocs: &[AllocListStub], verbose: bool) -> String {
     }
     if verbose {
         out.push_str("\n\nAttributes\n");
-        let attrs: Vec<String> = node.attributes.iter().map(|(k, v)| format!("{k}|{v}")).collect();
+        let attrs: Vec<String> = node
+            .attributes
+            .iter()
+            .map(|(k, v)| format!("{k}|{v}"))
+            .collect();
         out.push_str(&format_kv(&attrs));
     }
     out

@@ -51,8 +51,11 @@ pub fn run(args: &MembersArgs, global: &GlobalOpts) -> Result<ExitCode, CliError
     let mut members = members.members;
     members.sort_by(|a, b| (tag(a, "region"), &a.name).cmp(&(tag(b, "region"), &b.name)));
 
-    let regions: BTreeSet<&str> =
-        members.iter().filter(|m| m.status != "left").map(|m| tag(m, "region")).collect();
+    let regions: BTreeSet<&str> = members
+        .iter()
+        .filter(|m| m.status != "left")
+        .map(|m| tag(m, "region"))
+        .collect();
     let mut leaders: BTreeMap<&str, Option<String>> = BTreeMap::new();
     let mut warnings = Vec::new();
     for region in regions {
@@ -92,7 +95,13 @@ pub fn run(args: &MembersArgs, global: &GlobalOpts) -> Result<ExitCode, CliError
         if args.verbose {
             row.push_str(&format!("|{}", m.protocol_cur));
         }
-        row.push_str(&format!("|{}|{}|{}|{}", tag(m, "raft_vsn"), tag(m, "build"), tag(m, "dc"), tag(m, "region")));
+        row.push_str(&format!(
+            "|{}|{}|{}|{}",
+            tag(m, "raft_vsn"),
+            tag(m, "build"),
+            tag(m, "dc"),
+            tag(m, "region")
+        ));
         if args.verbose {
             let tags: Vec<String> = m.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
             row.push_str(&format!("|{}", tags.join(",")));

@@ -2,6 +2,7 @@
 //! for tests; `exec` and `docker` later), what a driver is given to start a task
 //! (`TaskSpec`), and the `TaskHandle` it returns for a running task.
 
+pub mod docker;
 mod mock;
 mod raw_exec;
 pub mod signal;

@@ -79,6 +79,20 @@ pub(crate) fn convert(value: Value, kind: Kind, name: &str, at: &Location) -> Re
     }
 }
 
+/// What is wrong with one entry of a map-kind block (`meta { a = [1] }`), if anything.
+pub(crate) fn entry_problem(value: &Value, kind: Kind) -> Option<&'static str> {
+    let primitive = |v: &Value| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_));
+    match kind {
+        Kind::StrMap if !primitive(value) => Some("a string is"),
+        Kind::StrListMap => match value {
+            Value::Array(items) if items.iter().all(primitive) => None,
+            v if primitive(v) => None,
+            _ => Some("a string or a list of strings is"),
+        },
+        _ => None,
+    }
+}
+
 /// HCL's conversion of a primitive to a string.
 fn to_string(value: Value) -> Option<Value> {
     match value {

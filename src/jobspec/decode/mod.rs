@@ -258,7 +258,18 @@ impl<'e, 'a> Decoder<'e, 'a> {
                 }
                 let p = extend(path, &[name]);
                 self.record(p.clone(), span);
-                let value = Value::Object(self.freeform(body, &p)?);
+                let entries = self.freeform(body, &p)?;
+                // In block form each entry is an attribute: point at the one that is wrong.
+                for (key, value) in &entries {
+                    if let Some(expected) = convert::entry_problem(value, kind) {
+                        return Err(JobspecError::WrongType {
+                            at: Location::new(self.ev.file(), self.spans.get(&extend(&p, &[key]))),
+                            name: key.clone(),
+                            expected: expected.to_string(),
+                        });
+                    }
+                }
+                let value = Value::Object(entries);
                 out.insert(json.to_string(), convert(value, kind, name, &at)?);
             }
             _ => {

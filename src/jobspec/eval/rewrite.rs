@@ -9,8 +9,8 @@
 use super::super::funcs::arith;
 use super::refs::Refs;
 use hcl_edit::expr::{Expression, FuncArgs, FuncCall, UnaryOperator};
-use hcl_edit::{Ident, Span};
 use hcl_edit::template::{Element, Template};
+use hcl_edit::{Ident, Span};
 use hcl_edit::{Spanned, template::Directive};
 
 /// Rewrites `expr` in place; `src` is the text it was parsed from (for the literal text) and
@@ -175,7 +175,10 @@ mod tests {
 
     #[test]
     fn arithmetic_becomes_checked_calls() {
-        assert_eq!(rewritten("var.a * 2 + -var.b"), "__add(__mul(var.a, 2), __neg(var.b))");
+        assert_eq!(
+            rewritten("var.a * 2 + -var.b"),
+            "__add(__mul(var.a, 2), __neg(var.b))"
+        );
         assert_eq!(rewritten("\"${var.a / 2}\""), "\"${ __div(var.a, 2) }\"");
         assert_eq!(rewritten("var.a > 2 && !var.b"), "var.a > 2 && !var.b");
     }

@@ -74,7 +74,10 @@ pub(super) fn rem(args: FuncArgs) -> Result<Value, String> {
 }
 
 pub(super) fn neg(args: FuncArgs) -> Result<Value, String> {
-    let int = args.first().and_then(Value::as_i64).and_then(i64::checked_neg);
+    let int = args
+        .first()
+        .and_then(Value::as_i64)
+        .and_then(i64::checked_neg);
     int_or_float(int, -arg_f64(&args, 0)?)
 }
 

@@ -94,7 +94,7 @@ pub(super) fn substr(args: FuncArgs) -> Result<Value, String> {
     let end = if length < 0 {
         len
     } else {
-        (offset + length).min(len)
+        offset.saturating_add(length).min(len)
     };
     Ok(chars[offset as usize..end.max(offset) as usize]
         .iter()
@@ -257,6 +257,10 @@ mod tests {
         assert!(eval("replace(\"a\", \"/a/\", \"b\")").is_err());
         assert_eq!(eval("substr(\"hello\", 1, 3)"), s("ell"));
         assert_eq!(eval("substr(\"hello\", -3, -1)"), s("llo"));
+        assert_eq!(
+            eval("substr(\"abc\", 9223372036854775807, 9223372036854775807)"),
+            s("")
+        );
         assert_eq!(eval("strrev(\"abc\")"), s("cba"));
         assert_eq!(eval("indent(2, \"a\\nb\")"), s("a\n  b"));
         assert_eq!(eval("startswith(\"nomad\", \"no\")"), Ok(Value::Bool(true)));

@@ -51,7 +51,20 @@ fn wrong_type_points_at_the_value() {
     );
     assert_eq!(
         error("job \"j\" {\n  group \"g\" {\n    meta {\n      a = [1]\n    }\n  }\n}\n"),
-        "job.nomad.hcl:3:5: Incorrect attribute value type; inappropriate value for attribute \"meta\": a map of strings is required"
+        "job.nomad.hcl:4:7: Incorrect attribute value type; inappropriate value for attribute \"a\": a string is required"
+    );
+}
+
+#[test]
+fn wrong_type_in_map_attributes() {
+    assert_eq!(
+        error("job \"j\" {\n  meta = {\n    a = [1]\n  }\n}\n"),
+        "job.nomad.hcl:2:10: Incorrect attribute value type; inappropriate value for attribute \"meta\": a map of strings is required"
+    );
+    let src = "job \"j\" {\n  group \"g\" {\n    task \"t\" {\n      config = [1]\n    }\n  }\n}\n";
+    assert_eq!(
+        error(src),
+        "job.nomad.hcl:4:16: Incorrect attribute value type; inappropriate value for attribute \"config\": an object is required"
     );
 }
 

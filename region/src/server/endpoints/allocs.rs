@@ -3,9 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::state::Command;
-use crate::structs::{
-    ALLOC_CLIENT_STATUS_FAILED, Allocation, EVAL_TRIGGER_RETRY_FAILED_ALLOC,
-};
+use crate::structs::{ALLOC_CLIENT_STATUS_FAILED, Allocation, EVAL_TRIGGER_RETRY_FAILED_ALLOC};
 
 use super::super::clock::now_nanos;
 use super::super::error::Result;
@@ -25,7 +23,9 @@ impl RegionHandle {
         let mut jobs = BTreeSet::new();
         let mut evals = Vec::new();
         for update in &allocs {
-            let Some(stored) = snap.alloc_by_id(&update.id) else { continue };
+            let Some(stored) = snap.alloc_by_id(&update.id) else {
+                continue;
+            };
             if update.client_status == ALLOC_CLIENT_STATUS_FAILED
                 && stored.client_status != ALLOC_CLIENT_STATUS_FAILED
                 && !stored.server_terminal_status()
@@ -36,6 +36,8 @@ impl RegionHandle {
                 evals.push(job_eval(&job, EVAL_TRIGGER_RETRY_FAILED_ALLOC, now));
             }
         }
-        self.leader.apply(Command::AllocClientUpdate { allocs, evals, now }).await
+        self.leader
+            .apply(Command::AllocClientUpdate { allocs, evals, now })
+            .await
     }
 }

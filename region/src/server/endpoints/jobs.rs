@@ -73,7 +73,11 @@ impl RegionHandle {
     /// Registers (creates or updates) a job: canonicalizes and validates it,
     /// enforces the index if asked, stores it and creates its evaluation. An
     /// unchanged job only gets a new evaluation, as in Nomad.
-    pub async fn job_register(&self, mut job: Job, opts: RegisterOptions) -> Result<JobRegisterResponse> {
+    pub async fn job_register(
+        &self,
+        mut job: Job,
+        opts: RegisterOptions,
+    ) -> Result<JobRegisterResponse> {
         job.canonicalize();
         job.validate().map_err(RegionError::Validation)?;
         let snap = self.snapshot();
@@ -106,27 +110,47 @@ impl RegionHandle {
         let eval_id = eval.as_ref().map(|e| e.id.clone()).unwrap_or_default();
         let changed = existing.as_deref().is_none_or(|e| spec_changed(e, &job));
         let (index, job_modify_index) = if changed {
-            let (index, result) =
-                self.leader.apply_with_result(Command::JobRegister { job, eval }).await?;
+            let (index, result) = self
+                .leader
+                .apply_with_result(Command::JobRegister { job, eval })
+                .await?;
             let jmi = match result {
-                CommandResult::JobRegistered { job_modify_index, .. } => job_modify_index,
+                CommandResult::JobRegistered {
+                    job_modify_index, ..
+                } => job_modify_index,
                 _ => index,
             };
             (index, jmi)
         } else {
             let jmi = existing.as_deref().map_or(0, |e| e.job_modify_index);
             match eval {
-                Some(e) => (self.leader.apply(Command::EvalUpsert { evals: vec![e] }).await?, jmi),
+                Some(e) => (
+                    self.leader
+                        .apply(Command::EvalUpsert { evals: vec![e] })
+                        .await?,
+                    jmi,
+                ),
                 None => (snap.latest_index(), jmi),
             }
         };
         let eval_create_index = if eval_id.is_empty() { 0 } else { index };
-        Ok(JobRegisterResponse { eval_id, eval_create_index, job_modify_index, warnings: String::new(), index })
+        Ok(JobRegisterResponse {
+            eval_id,
+            eval_create_index,
+            job_modify_index,
+            warnings: String::new(),
+            index,
+        })
     }
 
     /// Stops a job (a new version with `Stop`) or purges it, with a
     /// `job-deregister` evaluation that stops its allocations.
-    pub async fn job_deregister(&self, namespace: &str, job_id: &str, purge: bool) -> Result<JobDeregisterResponse> {
+    pub async fn job_deregister(
+        &self,
+        namespace: &str,
+        job_id: &str,
+        purge: bool,
+    ) -> Result<JobDeregisterResponse> {
         let snap = self.snapshot();
         let Some(job) = snap.job_by_id(namespace, job_id) else {
             return Err(RegionError::NotFound("job not found".into()));
@@ -144,10 +168,17 @@ impl RegionHandle {
         };
         let (index, result) = self.leader.apply_with_result(cmd).await?;
         let job_modify_index = match result {
-            CommandResult::JobRegistered { job_modify_index, .. } => job_modify_index,
+            CommandResult::JobRegistered {
+                job_modify_index, ..
+            } => job_modify_index,
             _ => job.job_modify_index,
         };
         let eval_create_index = if eval_id.is_empty() { 0 } else { index };
-        Ok(JobDeregisterResponse { eval_id, eval_create_index, job_modify_index, index })
+        Ok(JobDeregisterResponse {
+            eval_id,
+            eval_create_index,
+            job_modify_index,
+            index,
+        })
     }
 }

@@ -7,8 +7,8 @@ mod jobs;
 mod nodes;
 mod plan;
 
+pub use crate::scheduler::JobPlanResult;
 pub use jobs::*;
 pub use nodes::*;
-pub use crate::scheduler::JobPlanResult;
 
 pub(crate) use nodes::node_evals;

@@ -37,7 +37,12 @@ pub struct NodeUpdateResponse {
 
 /// `node-update` evaluations for a node that changed: one per job with a live
 /// allocation there, plus (when the node can take work) every system job.
-pub(crate) fn node_evals(snap: &StateSnapshot, node: &Node, now: i64, include_system: bool) -> Vec<Evaluation> {
+pub(crate) fn node_evals(
+    snap: &StateSnapshot,
+    node: &Node,
+    now: i64,
+    include_system: bool,
+) -> Vec<Evaluation> {
     let mut jobs = BTreeSet::new();
     for a in snap.allocs_by_node(&node.id) {
         if !a.terminal_status() {
@@ -74,13 +79,19 @@ impl RegionHandle {
     /// Registers or re-registers a client node; returns its heartbeat TTL.
     pub async fn node_register(&self, mut node: Node) -> Result<NodeUpdateResponse> {
         if node.id.is_empty() {
-            return Err(RegionError::Invalid("missing node ID for client registration".into()));
+            return Err(RegionError::Invalid(
+                "missing node ID for client registration".into(),
+            ));
         }
         if node.datacenter.is_empty() {
-            return Err(RegionError::Invalid("missing datacenter for client registration".into()));
+            return Err(RegionError::Invalid(
+                "missing datacenter for client registration".into(),
+            ));
         }
         if node.secret_id.is_empty() {
-            return Err(RegionError::Invalid("missing node secret ID for client registration".into()));
+            return Err(RegionError::Invalid(
+                "missing node secret ID for client registration".into(),
+            ));
         }
         let now = now_nanos();
         if node.status.is_empty() {
@@ -95,7 +106,9 @@ impl RegionHandle {
         node.computed_class = computed_class(&node);
         node.status_updated_at = now / SECOND;
         let snap = self.snapshot();
-        let was_ready = snap.node_by_id(&node.id).is_some_and(|n| n.status == NODE_STATUS_READY);
+        let was_ready = snap
+            .node_by_id(&node.id)
+            .is_some_and(|n| n.status == NODE_STATUS_READY);
         let evals = if node.status == NODE_STATUS_READY && !was_ready {
             node_evals(&snap, &node, now, true)
         } else {
@@ -103,8 +116,14 @@ impl RegionHandle {
         };
         let eval_ids: Vec<String> = evals.iter().map(|e| e.id.clone()).collect();
         let node_id = node.id.clone();
-        let index = self.leader.apply(Command::NodeRegister { node, evals }).await?;
-        let ttl = self.leader.heartbeats().reset(&node_id, now, random_fraction());
+        let index = self
+            .leader
+            .apply(Command::NodeRegister { node, evals })
+            .await?;
+        let ttl = self
+            .leader
+            .heartbeats()
+            .reset(&node_id, now, random_fraction());
         Ok(NodeUpdateResponse {
             heartbeat_ttl: ttl,
             eval_create_index: if eval_ids.is_empty() { 0 } else { index },
@@ -116,7 +135,11 @@ impl RegionHandle {
 
     /// A heartbeat (Nomad's `Node.UpdateStatus`): resets the node's TTL and sets
     /// its status (a node that was `down` comes back `ready`).
-    pub async fn node_update_status(&self, node_id: &str, status: &str) -> Result<NodeUpdateResponse> {
+    pub async fn node_update_status(
+        &self,
+        node_id: &str,
+        status: &str,
+    ) -> Result<NodeUpdateResponse> {
         let snap = self.snapshot();
         let Some(node) = snap.node_by_id(node_id) else {
             return Err(RegionError::NotFound(format!("node not found: {node_id}")));
@@ -131,12 +154,15 @@ impl RegionHandle {
                 Vec::new()
             };
             eval_ids = evals.iter().map(|e| e.id.clone()).collect();
-            let event = (node.status == NODE_STATUS_DOWN && status == NODE_STATUS_READY).then(|| NodeEvent {
-                message: "Node reregistered by heartbeat".into(),
-                subsystem: "Cluster".into(),
-                timestamp: Some(crate::state::rfc3339(now)),
-                ..Default::default()
-            });
+            let event =
+                (node.status == NODE_STATUS_DOWN && status == NODE_STATUS_READY).then(|| {
+                    NodeEvent {
+                        message: "Node reregistered by heartbeat".into(),
+                        subsystem: "Cluster".into(),
+                        timestamp: Some(crate::state::rfc3339(now)),
+                        ..Default::default()
+                    }
+                });
             let cmd = Command::NodeUpdateStatus {
                 node_id: node_id.to_string(),
                 status: status.to_string(),
@@ -150,7 +176,9 @@ impl RegionHandle {
             self.leader.heartbeats().remove(node_id);
             0
         } else {
-            self.leader.heartbeats().reset(node_id, now, random_fraction())
+            self.leader
+                .heartbeats()
+                .reset(node_id, now, random_fraction())
         };
         Ok(NodeUpdateResponse {
             heartbeat_ttl: ttl,
@@ -163,6 +191,9 @@ impl RegionHandle {
 
     /// A client's periodic heartbeat: keeps the node `ready`; returns the TTL.
     pub async fn node_heartbeat(&self, node_id: &str) -> Result<i64> {
-        Ok(self.node_update_status(node_id, NODE_STATUS_READY).await?.heartbeat_ttl)
+        Ok(self
+            .node_update_status(node_id, NODE_STATUS_READY)
+            .await?
+            .heartbeat_ttl)
     }
 }

@@ -20,7 +20,9 @@ pub(super) fn client_update(
     now: i64,
 ) -> Result<CommandResult> {
     for update in allocs {
-        let Some(existing) = ctx.t.allocs.get(&update.id).cloned() else { continue };
+        let Some(existing) = ctx.t.allocs.get(&update.id).cloned() else {
+            continue;
+        };
         let mut a = (*existing).clone();
         a.client_status = update.client_status.clone();
         a.client_description = update.client_description.clone();

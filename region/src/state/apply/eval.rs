@@ -7,7 +7,9 @@ use crate::state::command::CommandResult;
 use crate::state::error::Result;
 use crate::state::job_status;
 use crate::state::tables::{Table, job_key};
-use crate::structs::{EVAL_STATUS_BLOCKED, EVAL_STATUS_CANCELLED, EVAL_STATUS_COMPLETE, Evaluation};
+use crate::structs::{
+    EVAL_STATUS_BLOCKED, EVAL_STATUS_CANCELLED, EVAL_STATUS_COMPLETE, Evaluation,
+};
 
 use super::Ctx;
 

@@ -14,7 +14,11 @@ use super::{Ctx, eval};
 
 /// Stores `job` at this index: a new job gets version 0, a known one the next
 /// version; `JobModifyIndex` and `ModifyIndex` become the index.
-pub(super) fn register(ctx: &mut Ctx<'_>, job: &Job, ev: Option<&Evaluation>) -> Result<CommandResult> {
+pub(super) fn register(
+    ctx: &mut Ctx<'_>,
+    job: &Job,
+    ev: Option<&Evaluation>,
+) -> Result<CommandResult> {
     if job.id.is_empty() {
         return Err(StateError::Invalid("job without an ID".into()));
     }
@@ -43,7 +47,10 @@ pub(super) fn register(ctx: &mut Ctx<'_>, job: &Job, ev: Option<&Evaluation>) ->
         e.job_modify_index = jmi;
         eval::upsert(ctx, &e);
     }
-    Ok(CommandResult::JobRegistered { job_modify_index: jmi, version })
+    Ok(CommandResult::JobRegistered {
+        job_modify_index: jmi,
+        version,
+    })
 }
 
 /// Stops the job (new version, `Stop = true`) or, with `purge`, removes it with its
@@ -78,11 +85,17 @@ pub(super) fn deregister(
         job.stable = false;
         let (jmi, version) = (job.job_modify_index, job.version);
         store_version(ctx, job);
-        CommandResult::JobRegistered { job_modify_index: jmi, version }
+        CommandResult::JobRegistered {
+            job_modify_index: jmi,
+            version,
+        }
     };
     if let Some(e) = ev {
         let mut e = e.clone();
-        if let CommandResult::JobRegistered { job_modify_index, .. } = result {
+        if let CommandResult::JobRegistered {
+            job_modify_index, ..
+        } = result
+        {
             e.job_modify_index = job_modify_index;
         }
         eval::upsert(ctx, &e);

@@ -29,16 +29,35 @@ pub(super) struct Ctx<'a> {
 
 pub(super) fn apply(tables: &mut Tables, index: u64, cmd: &Command) -> CommandResult {
     let mut work = tables.clone();
-    let mut ctx = Ctx { t: &mut work, index, touched_jobs: BTreeSet::new() };
+    let mut ctx = Ctx {
+        t: &mut work,
+        index,
+        touched_jobs: BTreeSet::new(),
+    };
     let res: Result<CommandResult> = match cmd {
         Command::JobRegister { job, eval } => job::register(&mut ctx, job, eval.as_ref()),
-        Command::JobDeregister { namespace, job_id, purge, eval, now } => {
-            job::deregister(&mut ctx, namespace, job_id, *purge, eval.as_ref(), *now)
-        }
+        Command::JobDeregister {
+            namespace,
+            job_id,
+            purge,
+            eval,
+            now,
+        } => job::deregister(&mut ctx, namespace, job_id, *purge, eval.as_ref(), *now),
         Command::NodeRegister { node, evals } => node::register(&mut ctx, node, evals),
-        Command::NodeUpdateStatus { node_id, status, updated_at, event, evals } => {
-            node::update_status(&mut ctx, node_id, status, *updated_at, event.as_ref(), evals)
-        }
+        Command::NodeUpdateStatus {
+            node_id,
+            status,
+            updated_at,
+            event,
+            evals,
+        } => node::update_status(
+            &mut ctx,
+            node_id,
+            status,
+            *updated_at,
+            event.as_ref(),
+            evals,
+        ),
         Command::EvalUpsert { evals } => eval::upsert_all(&mut ctx, evals),
         Command::ApplyPlanResults(results) => plan::apply_results(&mut ctx, results),
         Command::AllocClientUpdate { allocs, evals, now } => {

@@ -12,7 +12,11 @@ use super::{Ctx, eval};
 
 /// Registers a node. A known node keeps its drain state, eligibility and events
 /// (the client does not own those); a new one gets a "Node registered" event.
-pub(super) fn register(ctx: &mut Ctx<'_>, node: &Node, evals: &[Evaluation]) -> Result<CommandResult> {
+pub(super) fn register(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    evals: &[Evaluation],
+) -> Result<CommandResult> {
     if node.id.is_empty() {
         return Err(StateError::Invalid("node without an ID".into()));
     }

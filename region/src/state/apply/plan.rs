@@ -41,7 +41,9 @@ pub(super) fn apply_results(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<Comman
 /// ones are skipped: a stop of an allocation already collected changes nothing.
 fn stop_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) {
     for stop in &r.allocs_to_stop {
-        let Some(existing) = ctx.t.allocs.get(&stop.id).cloned() else { continue };
+        let Some(existing) = ctx.t.allocs.get(&stop.id).cloned() else {
+            continue;
+        };
         let mut a = (*existing).clone();
         a.desired_status = if stop.desired_status.is_empty() {
             ALLOC_DESIRED_STATUS_STOP.to_string()

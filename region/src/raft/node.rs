@@ -1,0 +1,189 @@
+//! `RaftNode`: one member of the region's Raft group. Opens the sled database
+//! (`<data_dir>/server/raft/`, or a temporary one without a data dir), builds the
+//! log store and state machine, and starts openraft on a transport.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use openraft::error::{InitializeError, RaftError};
+use openraft::{Config, SnapshotPolicy};
+
+use super::applier::RaftApplier;
+use super::log_store::LogStore;
+use super::network::NetworkFactory;
+use super::shared::SharedState;
+use super::state_machine::StateMachine;
+use super::transport::RaftTransport;
+use super::{NodeId, Raft, RaftMember, RaftNodeError, Result, rpc};
+
+/// Raft timing and log-compaction knobs.
+#[derive(Debug, Clone)]
+pub struct RaftOptions {
+    /// Leader heartbeat period.
+    pub heartbeat_interval: Duration,
+    /// Election timeout, lower bound (randomised up to `election_timeout_max`).
+    pub election_timeout_min: Duration,
+    /// Election timeout, upper bound.
+    pub election_timeout_max: Duration,
+    /// Take a snapshot after this many entries since the last one (Nomad's
+    /// `raft_snapshot_threshold`, 8192).
+    pub snapshot_threshold: u64,
+    /// Entries kept in the log behind a snapshot, for followers slightly behind
+    /// (Nomad's `raft_trailing_logs` is 10240).
+    pub trailing_logs: u64,
+}
+
+impl Default for RaftOptions {
+    fn default() -> Self {
+        Self {
+            heartbeat_interval: Duration::from_millis(100),
+            election_timeout_min: Duration::from_millis(300),
+            election_timeout_max: Duration::from_millis(600),
+            snapshot_threshold: 8192,
+            trailing_logs: 10240,
+        }
+    }
+}
+
+impl RaftOptions {
+    fn to_config(&self) -> Result<Config> {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Config {
+            cluster_name: "nomad-region".into(),
+            heartbeat_interval: ms(self.heartbeat_interval),
+            election_timeout_min: ms(self.election_timeout_min),
+            election_timeout_max: ms(self.election_timeout_max),
+            snapshot_policy: SnapshotPolicy::LogsSinceLast(self.snapshot_threshold),
+            max_in_snapshot_log_to_keep: self.trailing_logs,
+            // Followers further behind than this get a snapshot instead of entries.
+            replication_lag_threshold: self.snapshot_threshold.saturating_add(self.trailing_logs),
+            ..Default::default()
+        }
+        .validate()
+        .map_err(|e| RaftNodeError::Config(e.to_string()))
+    }
+}
+
+/// What a member needs to start.
+#[derive(Debug, Clone)]
+pub struct RaftNodeConfig {
+    /// This member's ID (stable across restarts).
+    pub id: NodeId,
+    /// This member's own entry in the configuration.
+    pub member: RaftMember,
+    /// The agent's data dir; `None` keeps everything in memory (`-dev`).
+    pub data_dir: Option<PathBuf>,
+    /// Timing and compaction.
+    pub options: RaftOptions,
+}
+
+/// A running member. Cloning shares it.
+#[derive(Clone)]
+pub struct RaftNode {
+    id: NodeId,
+    member: RaftMember,
+    raft: Raft,
+    shared: Arc<SharedState>,
+    db: sled::Db,
+}
+
+impl RaftNode {
+    /// Opens storage and starts Raft, sending through `transport`. A member with a
+    /// data dir resumes from its snapshot and log.
+    pub async fn start(config: RaftNodeConfig, transport: Arc<dyn RaftTransport>) -> Result<Self> {
+        let db = match &config.data_dir {
+            Some(dir) => sled::open(dir.join("server").join("raft"))?,
+            None => sled::Config::new().temporary(true).open()?,
+        };
+        let log = LogStore::open(&db)?;
+        let shared = Arc::new(SharedState::default());
+        let sm = StateMachine::open(&db, shared.clone())?;
+        let raft_config = Arc::new(config.options.to_config()?);
+        let raft = Raft::new(
+            config.id,
+            raft_config,
+            NetworkFactory::new(transport),
+            log,
+            sm,
+        )
+        .await
+        .map_err(|e| RaftNodeError::Raft(e.to_string()))?;
+        Ok(Self {
+            id: config.id,
+            member: config.member,
+            raft,
+            shared,
+            db,
+        })
+    }
+
+    /// Forms the group with `members` (once, on one member). A member that is
+    /// already part of a group answers `Ok` (bootstrap is idempotent on restart).
+    pub async fn initialize(&self, members: BTreeMap<NodeId, RaftMember>) -> Result<()> {
+        match self.raft.initialize(members).await {
+            Ok(()) => Ok(()),
+            Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
+            Err(e) => Err(RaftNodeError::Raft(e.to_string())),
+        }
+    }
+
+    /// This member's ID.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// This member's own configuration entry.
+    pub fn member(&self) -> &RaftMember {
+        &self.member
+    }
+
+    /// The openraft handle (metrics, membership changes, `wait()`).
+    pub fn raft(&self) -> &Raft {
+        &self.raft
+    }
+
+    /// The state store this member applies to.
+    pub fn shared(&self) -> Arc<SharedState> {
+        self.shared.clone()
+    }
+
+    /// The `Applier` the region server writes through.
+    pub fn applier(&self) -> Arc<RaftApplier> {
+        Arc::new(RaftApplier::new(self.raft.clone(), self.shared.clone()))
+    }
+
+    /// Serves one encoded request from a peer (the transport's receiving side).
+    pub async fn handle_rpc(&self, request: &[u8]) -> Result<Vec<u8>> {
+        rpc::serve_rpc(&self.raft, request).await
+    }
+
+    /// The current leader and its configuration entry, if known.
+    pub fn leader(&self) -> Option<(NodeId, RaftMember)> {
+        let metrics = self.raft.metrics().borrow().clone();
+        let id = metrics.current_leader?;
+        let member = metrics
+            .membership_config
+            .membership()
+            .get_node(&id)
+            .cloned()?;
+        Some((id, member))
+    }
+
+    /// Whether this member leads the group now.
+    pub fn is_leader(&self) -> bool {
+        self.raft.metrics().borrow().current_leader == Some(self.id)
+    }
+
+    /// Stops Raft and flushes storage. The sled directory is released once the
+    /// last clone of this node is dropped.
+    pub async fn shutdown(&self) -> Result<()> {
+        self.raft
+            .shutdown()
+            .await
+            .map_err(|e| RaftNodeError::Raft(e.to_string()))?;
+        self.db.flush_async().await?;
+        Ok(())
+    }
+}

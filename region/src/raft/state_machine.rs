@@ -1,0 +1,168 @@
+//! `StateMachine`: openraft's state machine over the region's `StateStore`.
+//!
+//! A `Normal` entry is applied with `StateStore::apply(log index, &cmd)`, so the
+//! Raft index is the state index. The store lives in memory: at start it is rebuilt
+//! from the current snapshot, and openraft re-applies the committed log after it
+//! (`read_committed`), so the last-applied id and membership are persisted through
+//! the snapshot, never ahead of what the store holds.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use openraft::storage::RaftStateMachine;
+use openraft::{Entry, EntryPayload, OptionalSend, RaftSnapshotBuilder, Snapshot};
+
+use super::shared::SharedState;
+use super::snapshot::{self, History, SnapshotStore, StoredSnapshot};
+use super::{LogId, RaftNodeError, SnapshotMeta, StorageError, StoredMembership, TypeConfig};
+use crate::state::CommandResult;
+
+/// The state machine of one member.
+pub struct StateMachine {
+    shared: Arc<SharedState>,
+    applied: Option<LogId>,
+    membership: StoredMembership,
+    history: History,
+    snapshots: SnapshotStore,
+}
+
+impl StateMachine {
+    /// Opens the snapshot tree in `db` and restores `shared` from the saved snapshot.
+    pub fn open(db: &sled::Db, shared: Arc<SharedState>) -> super::Result<Self> {
+        let snapshots = SnapshotStore::open(db)?;
+        let mut sm = Self {
+            shared,
+            applied: None,
+            membership: StoredMembership::default(),
+            history: History::new(),
+            snapshots,
+        };
+        if let Some(snap) = sm.snapshots.current() {
+            sm.restore(&snap.meta, &snap.data)
+                .map_err(|e| RaftNodeError::Storage(e.to_string()))?;
+        }
+        Ok(sm)
+    }
+
+    /// The state store this machine writes.
+    pub fn shared(&self) -> Arc<SharedState> {
+        self.shared.clone()
+    }
+
+    fn restore(&mut self, meta: &SnapshotMeta, data: &[u8]) -> Result<(), StorageError> {
+        let (store, history) = snapshot::decode(data)?;
+        self.shared.replace(store);
+        self.history = history;
+        self.applied = meta.last_log_id;
+        self.membership = meta.last_membership.clone();
+        Ok(())
+    }
+
+    /// Applies a batch under one lock of the store (no await inside).
+    fn apply_batch(
+        &mut self,
+        entries: impl Iterator<Item = Entry<TypeConfig>>,
+    ) -> Vec<CommandResult> {
+        let mut out = Vec::new();
+        let mut store = self.shared.lock();
+        for entry in entries {
+            match entry.payload {
+                EntryPayload::Blank => out.push(CommandResult::Applied),
+                EntryPayload::Normal(cmd) => {
+                    out.push(store.apply(entry.log_id.index, &cmd));
+                    self.history.push_back((entry.log_id.index, Arc::new(cmd)));
+                }
+                EntryPayload::Membership(m) => {
+                    self.membership = StoredMembership::new(Some(entry.log_id), m);
+                    out.push(CommandResult::Applied);
+                }
+            }
+            self.applied = Some(entry.log_id);
+        }
+        let index = store.latest_index();
+        drop(store);
+        self.shared.publish(index);
+        out
+    }
+}
+
+fn to_snapshot(s: StoredSnapshot) -> Snapshot<TypeConfig> {
+    Snapshot {
+        meta: s.meta,
+        snapshot: Box::new(Cursor::new(s.data.as_ref().clone())),
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotBuilder = SnapshotBuilder;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), StorageError> {
+        Ok((self.applied, self.membership.clone()))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<CommandResult>, StorageError>
+    where
+        I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        Ok(self.apply_batch(entries.into_iter()))
+    }
+
+    async fn get_snapshot_builder(&mut self) -> SnapshotBuilder {
+        SnapshotBuilder {
+            history: self.history.clone(),
+            applied: self.applied,
+            membership: self.membership.clone(),
+            snapshots: self.snapshots.clone(),
+        }
+    }
+
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageError> {
+        Ok(Box::new(Cursor::new(Vec::new())))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta,
+        snapshot: Box<Cursor<Vec<u8>>>,
+    ) -> Result<(), StorageError> {
+        let data = snapshot.into_inner();
+        self.restore(meta, &data)?;
+        self.snapshots
+            .save(StoredSnapshot {
+                meta: meta.clone(),
+                data: Arc::new(data),
+            })
+            .await
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError> {
+        Ok(self.snapshots.current().map(to_snapshot))
+    }
+}
+
+/// Builds a snapshot from a point-in-time copy of the state machine (O(1) to take).
+pub struct SnapshotBuilder {
+    history: History,
+    applied: Option<LogId>,
+    membership: StoredMembership,
+    snapshots: SnapshotStore,
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
+    async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError> {
+        let data = Arc::new(snapshot::encode(&self.history)?);
+        let at = self
+            .applied
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "empty".into());
+        let meta = SnapshotMeta {
+            last_log_id: self.applied,
+            last_membership: self.membership.clone(),
+            snapshot_id: format!("{at}-{}", uuid::Uuid::new_v4()),
+        };
+        let snap = StoredSnapshot { meta, data };
+        self.snapshots.save(snap.clone()).await?;
+        Ok(to_snapshot(snap))
+    }
+}
