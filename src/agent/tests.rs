@@ -328,3 +328,51 @@ async fn errors_are_plain_text_with_nomad_codes() -> TestResult {
     agent.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_job_runs_to_complete() -> TestResult {
+    let agent = dev_agent().await?;
+    let base = format!("http://{}", agent.http_addr());
+    let body = json!({"Job": {
+        "ID": "once", "Type": "batch",
+        "TaskGroups": [{"Name": "g", "Tasks": [{
+            "Name": "t", "Driver": "raw_exec",
+            "Config": {"command": "/bin/sh", "args": ["-c", "echo done"]},
+            "Resources": {"CPU": 50, "MemoryMB": 16}
+        }]}]
+    }})
+    .to_string();
+    let reg = call("PUT", format!("{base}/v1/job/once"), Some(body)).await?;
+    assert_eq!(reg.status, 200, "{}", reg.body);
+    let eval_id = reg.json()["EvalID"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    eventually("complete alloc", || {
+        let url = format!("{base}/v1/job/once/allocations");
+        async move {
+            let v = call("GET", url, None).await.ok()?.json();
+            (v.as_array()?.first()?["ClientStatus"] == "complete").then_some(())
+        }
+    })
+    .await?;
+    eventually("dead batch job", || {
+        let url = format!("{base}/v1/job/once");
+        async move { (call("GET", url, None).await.ok()?.json()["Status"] == "dead").then_some(()) }
+    })
+    .await?;
+    let eval = call("GET", format!("{base}/v1/evaluation/{eval_id}"), None)
+        .await?
+        .json();
+    assert_eq!(eval["Status"], "complete");
+    let evals = call("GET", format!("{base}/v1/job/once/evaluations"), None)
+        .await?
+        .json();
+    assert!(
+        evals
+            .as_array()
+            .is_some_and(|a| a.iter().any(|e| e["ID"] == eval_id.as_str()))
+    );
+    agent.shutdown().await;
+    Ok(())
+}

@@ -194,6 +194,7 @@ mod tests {
             max_files: Some(3),
             max_file_size_mb: Some(1),
             disabled: false,
+            ..Default::default()
         };
         let r = LogRotator::open(tmp.path(), "t", "stderr", Some(&cfg)).unwrap();
         assert_eq!((r.max_files, r.max_bytes), (3, 1024 * 1024));

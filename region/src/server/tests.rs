@@ -385,7 +385,11 @@ async fn a_new_leader_resumes_pending_evaluations() {
     store.apply(
         1,
         &crate::state::Command::NodeRegister {
-            node: node("n1", 8192),
+            node: Node {
+                node_pool: DEFAULT_NODE_POOL.into(),
+                scheduling_eligibility: NODE_SCHEDULING_ELIGIBLE.into(),
+                ..node("n1", 8192)
+            },
             evals: vec![],
         },
     );

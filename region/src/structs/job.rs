@@ -82,6 +82,7 @@ api_struct! {
         /// Raft index of the last change of the specification.
         pub job_modify_index: u64,
     }
+    unmodelled pub unmodelled
 }
 
 api_struct! {

@@ -11,4 +11,5 @@ api_struct! {
         /// Do not collect logs.
         pub disabled: bool,
     }
+    unmodelled pub unmodelled
 }

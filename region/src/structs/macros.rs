@@ -22,6 +22,33 @@ where
 /// PascalCase JSON names (override Go initialisms with `#[serde(rename = "ID")]`),
 /// and fields that default when missing or `null`.
 macro_rules! api_struct {
+    // With `unmodelled <field>` after the body: JSON fields the struct does not model are kept in that
+    // map and written back, so a job's Nomad fields we don't act on (identity, vault, consul, connect,
+    // ...) survive a round trip through our server instead of vanishing.
+    (
+        $(#[$smeta:meta])*
+        $svis:vis struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $fvis:vis $field:ident : $ty:ty
+            ),* $(,)?
+        }
+        unmodelled $xvis:vis $xfield:ident
+    ) => {
+        $(#[$smeta])*
+        #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        $svis struct $name {
+            $(
+                $(#[$fmeta])*
+                #[serde(default, deserialize_with = "crate::structs::macros::null_default")]
+                $fvis $field : $ty,
+            )*
+            /// Fields of Nomad's JSON this struct does not model, kept verbatim.
+            #[serde(flatten)]
+            $xvis $xfield: std::collections::BTreeMap<String, serde_json::Value>,
+        }
+    };
     (
         $(#[$smeta:meta])*
         $svis:vis struct $name:ident {

@@ -27,6 +27,7 @@ api_struct! {
         /// Dynamic ports (HCL `port "<label>" {}`); `Value` set once assigned.
         pub dynamic_ports: Vec<Port>,
     }
+    unmodelled pub unmodelled
 }
 
 api_struct! {

@@ -26,6 +26,7 @@ api_struct! {
         /// Devices (HCL `device "<vendor/type/name>"`).
         pub devices: Vec<RequestedDevice>,
     }
+    unmodelled pub unmodelled
 }
 
 api_struct! {

@@ -37,6 +37,7 @@ api_struct! {
         /// `consul` (default) or `nomad`.
         pub provider: String,
     }
+    unmodelled pub unmodelled
 }
 
 api_struct! {
@@ -98,6 +99,7 @@ api_struct! {
         /// Expose the check through a Connect sidecar.
         pub expose: bool,
     }
+    unmodelled pub unmodelled
 }
 
 api_struct! {

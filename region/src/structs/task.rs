@@ -55,6 +55,7 @@ api_struct! {
         /// Internal task kind (Connect sidecars etc.).
         pub kind: String,
     }
+    unmodelled pub unmodelled
 }
 
 impl Task {

@@ -50,6 +50,7 @@ api_struct! {
         /// The `scaling` block: bounds for an autoscaler.
         pub scaling: Option<ScalingPolicy>,
     }
+    unmodelled pub unmodelled
 }
 
 impl TaskGroup {

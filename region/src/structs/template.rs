@@ -36,6 +36,7 @@ api_struct! {
         /// Render once and never watch.
         pub once: bool,
     }
+    unmodelled pub unmodelled
 }
 
 api_struct! {

@@ -133,7 +133,8 @@ async fn lagging_member_installs_snapshot() -> Result<()> {
     let state = c.agreed_state()?;
     assert_eq!(state.jobs().len(), 31);
     let installed = c.node(lagging)?.raft().metrics().borrow().snapshot;
-    assert!(installed.is_some(), "the lagging member holds a snapshot");
+    let installed = installed.context("the lagging member holds a snapshot")?;
+    assert!(Some(installed.index) > lagging_last_log);
 
     // Restarted, it comes back from that snapshot (plus its log).
     c.stop_node(lagging).await?;

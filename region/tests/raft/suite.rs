@@ -24,6 +24,7 @@ impl StoreBuilder<TypeConfig, LogStore, StateMachine, TempDir> for SledBuilder {
 }
 
 #[test]
-fn sled_storage_passes_openraft_suite() -> Result<(), StorageError<u64>> {
-    Suite::test_all(SledBuilder)
+fn sled_storage_passes_openraft_suite() -> anyhow::Result<()> {
+    Suite::test_all(SledBuilder)?;
+    Ok(())
 }

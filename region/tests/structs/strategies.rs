@@ -170,6 +170,7 @@ fn resources() -> BoxedStrategy<Resources> {
     )
         .prop_map(
             |(cpu, cores, memory_mb, memory_max_mb, disk_mb, networks, devices)| Resources {
+                unmodelled: Default::default(),
                 cpu,
                 cores,
                 memory_mb,
@@ -417,6 +418,7 @@ pub fn task(name: impl Strategy<Value = String> + 'static) -> BoxedStrategy<Task
                 restart_policy,
                 kill_timeout,
                 log_config: logs.map(|(max_files, max_file_size_mb, disabled)| LogConfig {
+                    unmodelled: Default::default(),
                     max_files,
                     max_file_size_mb,
                     disabled,

@@ -90,6 +90,7 @@ async fn rotates_logs_per_logs_block() {
         max_files: Some(2),
         max_file_size_mb: Some(1),
         disabled: false,
+        ..Default::default()
     });
     h.server
         .place(alloc("a-logs", &node, "batch", vec![task], None));

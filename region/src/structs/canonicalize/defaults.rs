@@ -93,6 +93,7 @@ pub fn default_log_config() -> LogConfig {
         max_files: Some(DEFAULT_LOG_MAX_FILES),
         max_file_size_mb: Some(DEFAULT_LOG_MAX_FILE_SIZE_MB),
         disabled: false,
+        ..Default::default()
     }
 }
 

@@ -14,6 +14,10 @@ use futures_util::StreamExt;
 use super::{LABEL_ALLOC_ID, LABEL_TASK_NAME};
 use crate::client::error::{ClientError, Result};
 
+/// Tries to remove a container before giving up, and the pause between tries.
+const REMOVE_ATTEMPTS: u32 = 25;
+const REMOVE_PAUSE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// A start failure shown in the task's `Driver Failure` event.
 pub fn start_error(message: String, recoverable: bool) -> ClientError {
     ClientError::DriverStart {
@@ -179,18 +183,23 @@ pub async fn find(docker: &Docker, alloc_id: &str, task: &str) -> Result<Vec<Fou
     Ok(out)
 }
 
-/// Force-removes a container and its anonymous volumes; a container already gone is fine.
+/// Force-removes a container and its anonymous volumes, returning once it is gone
+/// (another caller's removal may be in progress: wait for it). Gone already is fine.
 pub async fn remove(docker: &Docker, id: &str) {
     let options = RemoveContainerOptions {
         force: true,
         v: true,
         ..Default::default()
     };
-    if let Err(e) = docker.remove_container(id, Some(options)).await
-        && !is_not_found(&e)
-    {
-        tracing::warn!(container = id, error = %e, "failed to remove container");
+    for _ in 0..REMOVE_ATTEMPTS {
+        match docker.remove_container(id, Some(options.clone())).await {
+            Ok(()) => return,
+            Err(e) if is_not_found(&e) => return,
+            Err(e) => tracing::debug!(container = id, error = %e, "container not removed yet"),
+        }
+        tokio::time::sleep(REMOVE_PAUSE).await;
     }
+    tracing::warn!(container = id, "failed to remove container");
 }
 
 #[cfg(test)]
