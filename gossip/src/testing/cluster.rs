@@ -115,6 +115,11 @@ impl SimCluster {
         self.nodes.is_empty()
     }
 
+    /// Timers and datagrams waiting to be processed.
+    pub fn pending(&self) -> (usize, usize) {
+        (self.timers.len(), self.net.in_flight())
+    }
+
     pub fn node(&self, i: usize) -> &SimNode {
         &self.nodes[i]
     }

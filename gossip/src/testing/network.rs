@@ -193,6 +193,11 @@ impl SimNetwork {
         }));
     }
 
+    /// Datagrams on the wire.
+    pub fn in_flight(&self) -> usize {
+        self.queue.len()
+    }
+
     /// When the next datagram lands, if any.
     pub fn next_at(&self) -> Option<Instant> {
         self.queue.peek().map(|Reverse(d)| d.at)

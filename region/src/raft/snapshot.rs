@@ -1,46 +1,36 @@
 //! Snapshots: what a snapshot's bytes contain, and where the current one is kept.
 //!
-//! Body format: the rmp-serde list of every `(log index, Command)` applied so far;
-//! installing it replays them into a fresh `StateStore` (apply is deterministic, so
-//! the result equals the leader's store, indexes included). The state store has no
-//! public way yet to rebuild itself from a dump of its tables; once it has one, only
-//! `encode`/`decode` here change (the body carries a format number for that).
+//! Body: rmp-serde of `{ format, state: StateDump }`, the state store's objects
+//! and indexes (not the log that produced them); installing one rebuilds the store
+//! with `StateStore::from_dump`. The format number lets the body change later.
 //!
 //! The current snapshot lives in sled tree `raft_snapshot` (keys `meta` and
 //! `data`, written in one batch and flushed), so a restarted member starts from it.
 
 use std::sync::{Arc, Mutex};
 
-use imbl::Vector;
 use openraft::{ErrorSubject, ErrorVerb, StorageIOError};
 use serde::{Deserialize, Serialize};
 
 use super::{SnapshotMeta, StorageError};
-use crate::state::{Command, StateStore};
+use crate::state::{StateDump, StateSnapshot, StateStore};
 
 const SNAPSHOT_TREE: &str = "raft_snapshot";
 const KEY_META: &str = "meta";
 const KEY_DATA: &str = "data";
-/// Body format 1: every applied command, replayed on install.
-const FORMAT_REPLAY: u32 = 1;
-
-/// Every applied `Normal` entry, oldest first (O(1) to clone for a snapshot builder).
-pub(super) type History = Vector<(u64, Arc<Command>)>;
+/// Body format 1: a `StateDump`.
+const FORMAT_DUMP: u32 = 1;
 
 #[derive(Serialize)]
 struct BodyRef<'a> {
     format: u32,
-    commands: Vec<(u64, &'a Command)>,
+    state: &'a StateDump,
 }
 
 #[derive(Deserialize)]
 struct Body {
     format: u32,
-    commands: Vec<(u64, Command)>,
-}
-
-fn sm_err(verb: ErrorVerb, e: &(impl std::error::Error + 'static)) -> StorageError {
-    StorageIOError::new(ErrorSubject::StateMachine, verb, openraft::AnyError::new(e)).into()
+    state: StateDump,
 }
 
 fn snap_err(verb: ErrorVerb, e: &(impl std::error::Error + 'static)) -> StorageError {
@@ -52,30 +42,24 @@ fn snap_err(verb: ErrorVerb, e: &(impl std::error::Error + 'static)) -> StorageE
     .into()
 }
 
-/// Encodes the applied history as snapshot bytes.
-pub(super) fn encode(history: &History) -> Result<Vec<u8>, StorageError> {
+/// Encodes the state as snapshot bytes.
+pub(super) fn encode(state: &StateSnapshot) -> Result<Vec<u8>, StorageError> {
+    let dump = state.dump();
     let body = BodyRef {
-        format: FORMAT_REPLAY,
-        commands: history.iter().map(|(i, c)| (*i, c.as_ref())).collect(),
+        format: FORMAT_DUMP,
+        state: &dump,
     };
-    rmp_serde::to_vec_named(&body).map_err(|e| sm_err(ErrorVerb::Write, &e))
+    rmp_serde::to_vec_named(&body).map_err(|e| snap_err(ErrorVerb::Write, &e))
 }
 
-/// Rebuilds the store (and its history) from snapshot bytes.
-pub(super) fn decode(bytes: &[u8]) -> Result<(StateStore, History), StorageError> {
+/// Rebuilds the store from snapshot bytes.
+pub(super) fn decode(bytes: &[u8]) -> Result<StateStore, StorageError> {
     let body: Body = rmp_serde::from_slice(bytes).map_err(|e| snap_err(ErrorVerb::Read, &e))?;
-    if body.format != FORMAT_REPLAY {
+    if body.format != FORMAT_DUMP {
         let e = std::io::Error::other(format!("unknown snapshot format {}", body.format));
         return Err(snap_err(ErrorVerb::Read, &e));
     }
-    let mut store = StateStore::new();
-    let mut history = History::new();
-    for (index, cmd) in body.commands {
-        // A refused command is refused again, identically; its result is not needed.
-        let _ = store.apply(index, &cmd);
-        history.push_back((index, Arc::new(cmd)));
-    }
-    Ok((store, history))
+    Ok(StateStore::from_dump(body.state))
 }
 
 /// A stored snapshot: metadata and body bytes.
@@ -145,7 +129,8 @@ impl SnapshotStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::testing::{mock_job, register_eval};
+    use crate::scheduler::testing::{mock_job, mock_node, register_eval};
+    use crate::state::{Command, Table};
 
     fn register(name: &str) -> Command {
         let job = mock_job(name, 2);
@@ -157,13 +142,19 @@ mod tests {
     }
 
     #[test]
-    fn replay_snapshot_rebuilds_the_same_store() {
+    fn snapshot_rebuilds_the_same_store() {
         let mut store = StateStore::new();
-        let mut history = History::new();
         // Indexes with gaps, as blank/membership entries leave them; one refused command.
         let cmds = [
             (3, register("web")),
-            (4, register("api")),
+            (
+                4,
+                Command::NodeRegister {
+                    node: mock_node("n1"),
+                    evals: vec![],
+                },
+            ),
+            (5, register("api")),
             (7, register("web")),
             (
                 9,
@@ -176,29 +167,34 @@ mod tests {
         for (index, cmd) in cmds {
             let result = store.apply(index, &cmd);
             assert_eq!(result.error().is_some(), index == 9, "{result:?}");
-            history.push_back((index, Arc::new(cmd)));
         }
-        let bytes = encode(&history).expect("encode");
-        let (restored, restored_history) = decode(&bytes).expect("decode");
+        let bytes = encode(&store.snapshot()).expect("encode");
+        let restored = decode(&bytes).expect("decode");
         let (a, b) = (store.snapshot(), restored.snapshot());
         assert_eq!(b.latest_index(), 9);
-        assert_eq!(a.latest_index(), b.latest_index());
+        assert_eq!(b.index(Table::Nodes), 4);
         assert_eq!(a.jobs(), b.jobs());
+        assert_eq!(b.job_versions("default", "web").len(), 2);
         assert_eq!(
             a.job_versions("default", "web"),
             b.job_versions("default", "web")
         );
-        assert_eq!(b.job_versions("default", "web").len(), 2);
+        assert_eq!(
+            a.job_summary("default", "api"),
+            b.job_summary("default", "api")
+        );
         assert_eq!(a.evals(), b.evals());
-        assert_eq!(restored_history.len(), history.len());
+        assert_eq!(a.nodes(), b.nodes());
+        assert_eq!(a.dump(), b.dump());
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(decode(b"\xc1not msgpack").is_err());
+        let dump = StateDump::default();
         let other_format = rmp_serde::to_vec_named(&BodyRef {
             format: 99,
-            commands: vec![],
+            state: &dump,
         })
         .expect("encode");
         assert!(decode(&other_format).is_err());

@@ -3,8 +3,8 @@
 //! A `Normal` entry is applied with `StateStore::apply(log index, &cmd)`, so the
 //! Raft index is the state index. The store lives in memory: at start it is rebuilt
 //! from the current snapshot, and openraft re-applies the committed log after it
-//! (`read_committed`), so the last-applied id and membership are persisted through
-//! the snapshot, never ahead of what the store holds.
+//! (`read_committed`). So the last-applied id and membership are persisted with the
+//! snapshot (its meta), never ahead of what the store holds.
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -13,16 +13,15 @@ use openraft::storage::RaftStateMachine;
 use openraft::{Entry, EntryPayload, OptionalSend, RaftSnapshotBuilder, Snapshot};
 
 use super::shared::SharedState;
-use super::snapshot::{self, History, SnapshotStore, StoredSnapshot};
+use super::snapshot::{self, SnapshotStore, StoredSnapshot};
 use super::{LogId, RaftNodeError, SnapshotMeta, StorageError, StoredMembership, TypeConfig};
-use crate::state::CommandResult;
+use crate::state::{CommandResult, StateSnapshot};
 
 /// The state machine of one member.
 pub struct StateMachine {
     shared: Arc<SharedState>,
     applied: Option<LogId>,
     membership: StoredMembership,
-    history: History,
     snapshots: SnapshotStore,
 }
 
@@ -34,7 +33,6 @@ impl StateMachine {
             shared,
             applied: None,
             membership: StoredMembership::default(),
-            history: History::new(),
             snapshots,
         };
         if let Some(snap) = sm.snapshots.current() {
@@ -50,9 +48,8 @@ impl StateMachine {
     }
 
     fn restore(&mut self, meta: &SnapshotMeta, data: &[u8]) -> Result<(), StorageError> {
-        let (store, history) = snapshot::decode(data)?;
+        let store = snapshot::decode(data)?;
         self.shared.replace(store);
-        self.history = history;
         self.applied = meta.last_log_id;
         self.membership = meta.last_membership.clone();
         Ok(())
@@ -68,10 +65,7 @@ impl StateMachine {
         for entry in entries {
             match entry.payload {
                 EntryPayload::Blank => out.push(CommandResult::Applied),
-                EntryPayload::Normal(cmd) => {
-                    out.push(store.apply(entry.log_id.index, &cmd));
-                    self.history.push_back((entry.log_id.index, Arc::new(cmd)));
-                }
+                EntryPayload::Normal(cmd) => out.push(store.apply(entry.log_id.index, &cmd)),
                 EntryPayload::Membership(m) => {
                     self.membership = StoredMembership::new(Some(entry.log_id), m);
                     out.push(CommandResult::Applied);
@@ -110,7 +104,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
 
     async fn get_snapshot_builder(&mut self) -> SnapshotBuilder {
         SnapshotBuilder {
-            history: self.history.clone(),
+            state: self.shared.snapshot(),
             applied: self.applied,
             membership: self.membership.clone(),
             snapshots: self.snapshots.clone(),
@@ -143,7 +137,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
 
 /// Builds a snapshot from a point-in-time copy of the state machine (O(1) to take).
 pub struct SnapshotBuilder {
-    history: History,
+    state: StateSnapshot,
     applied: Option<LogId>,
     membership: StoredMembership,
     snapshots: SnapshotStore,
@@ -151,7 +145,7 @@ pub struct SnapshotBuilder {
 
 impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError> {
-        let data = Arc::new(snapshot::encode(&self.history)?);
+        let data = Arc::new(snapshot::encode(&self.state)?);
         let at = self
             .applied
             .map(|l| l.to_string())

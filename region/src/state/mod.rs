@@ -13,6 +13,7 @@
 
 mod apply;
 mod command;
+mod dump;
 mod error;
 mod job_status;
 mod scheduler_state;
@@ -22,6 +23,7 @@ mod tables;
 mod time;
 
 pub use command::*;
+pub use dump::StateDump;
 pub use error::*;
 pub use snapshot::StateSnapshot;
 pub use store::StateStore;

@@ -35,6 +35,10 @@ impl StateStore {
         self.tables.latest_index
     }
 
+    pub(super) fn from_tables(tables: Tables) -> Self {
+        Self { tables }
+    }
+
     /// Rebuilds a store from a snapshot (Raft snapshot install, later).
     pub fn restore(snapshot: &StateSnapshot) -> Self {
         Self {
