@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::identity::Identity;
 
 /// What a server tells the mesh about itself.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MemberMeta {
     /// `<node>.<region>`, the same as the identity's name.
     pub name: String,

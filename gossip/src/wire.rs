@@ -152,31 +152,48 @@ pub fn sync_chunks(
     members: &[Member<Identity>],
     max: usize,
 ) -> Result<Vec<Bytes>, CodecError> {
-    // Envelope + array header + sender + array length: a generous bound.
-    let fixed = 2 + 1 + codec::encode(sender)?.len() + 5;
+    // Each member is encoded once; a chunk is the MessagePack array
+    // `[sender, [member, ...]]` assembled from those bytes.
+    let sender = codec::encode(sender)?;
+    let fixed = 2 + 1 + sender.len() + 3; // envelope, outer array, sender, array16 header
     let budget = max.saturating_sub(fixed);
     let mut chunks = Vec::new();
-    let mut start = 0;
-    let mut size = 0;
-    for (i, member) in members.iter().enumerate() {
-        let len = codec::encode(member)?.len();
-        if size + len > budget && i > start {
-            chunks.push(framed(
-                KIND_SYNC,
-                &codec::encode(&(sender, &members[start..i]))?,
-            )?);
-            start = i;
-            size = 0;
+    let mut body: Vec<u8> = Vec::new();
+    let mut count = 0usize;
+    let mut flush = |body: &mut Vec<u8>, count: &mut usize| {
+        if *count > 0 {
+            chunks.push(sync_chunk(&sender, body, *count));
         }
-        size += len;
+        body.clear();
+        *count = 0;
+    };
+    for member in members {
+        let encoded = codec::encode(member)?;
+        if body.len() + encoded.len() > budget || count == u16::MAX as usize {
+            flush(&mut body, &mut count);
+        }
+        body.extend_from_slice(&encoded);
+        count += 1;
     }
-    if start < members.len() {
-        chunks.push(framed(
-            KIND_SYNC,
-            &codec::encode(&(sender, &members[start..]))?,
-        )?);
-    }
+    flush(&mut body, &mut count);
     Ok(chunks)
+}
+
+fn sync_chunk(sender: &[u8], members: &[u8], count: usize) -> Bytes {
+    let mut buf = BytesMut::with_capacity(2 + 1 + sender.len() + 3 + members.len());
+    buf.put_u8(WIRE_VERSION);
+    buf.put_u8(KIND_SYNC);
+    buf.put_u8(0x92); // array of 2
+    buf.put_slice(sender);
+    match u8::try_from(count) {
+        Ok(n) if n < 16 => buf.put_u8(0x90 | n),
+        _ => {
+            buf.put_u8(0xdc); // array16
+            buf.put_u16(u16::try_from(count).unwrap_or(u16::MAX));
+        }
+    }
+    buf.put_slice(members);
+    buf.freeze()
 }
 
 fn framed(kind: u8, body: &[u8]) -> Result<Bytes, CodecError> {

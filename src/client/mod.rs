@@ -104,6 +104,10 @@ impl Client {
     ) -> Result<ClientHandle> {
         let mut driver_list: Vec<Arc<dyn Driver>> =
             vec![Arc::new(RawExecDriver::new(config.raw_exec_enabled))];
+        // Denied drivers are not even fingerprinted (a docker engine may hang).
+        if config.driver_permitted("docker") {
+            driver_list.push(Arc::new(drivers::docker::DockerDriver::from_env()));
+        }
         if config.mock_driver_enabled {
             driver_list.push(Arc::new(MockDriver));
         }

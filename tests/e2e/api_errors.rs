@@ -52,6 +52,47 @@ fn bad_requests_get_plain_text_4xx_and_the_agent_keeps_serving() {
     assert!(ct.starts_with("text/plain"), "{ct}");
     assert!(body.contains("space") || body.contains("type"), "{body}");
 
+    // An ambiguous ID prefix: 17 allocations must share a first hex digit (pigeonhole).
+    let many = r#"{"Job": {"ID": "many", "Type": "batch", "TaskGroups": [{"Name": "g", "Count": 17,
+        "Tasks": [{"Name": "t", "Driver": "raw_exec", "Config": {"command": "/bin/true"},
+                   "Resources": {"CPU": 10, "MemoryMB": 10}}]}]}}"#;
+    let (status, _, body) = request("PUT", &format!("{base}/v1/jobs"), Some(many));
+    assert_eq!(status, 200, "{body}");
+    let mut ids: Vec<String> = Vec::new();
+    agent.wait_for("17 allocations", || {
+        let (_, _, list) = request("GET", &format!("{base}/v1/job/many/allocations"), None);
+        let parsed: serde_json::Value = serde_json::from_str(&list).unwrap_or_default();
+        ids = parsed
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x["ID"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.len() == 17
+    });
+    let shared = (0..16u32)
+        .filter_map(|d| char::from_digit(d, 16))
+        .find(|c| ids.iter().filter(|id| id.starts_with(*c)).count() > 1)
+        .expect("some first digit repeats");
+    let (status, ct, body) = request("GET", &format!("{base}/v1/allocation/{shared}"), None);
+    assert_eq!(status, 400, "ambiguous prefix: {body}");
+    assert!(ct.starts_with("text/plain"), "{ct}");
+    assert!(body.contains("matched multiple"), "{body}");
+    let cli = agent.nomad(&["alloc", "status", &shared.to_string()]);
+    assert_eq!(
+        cli.status.code(),
+        Some(1),
+        "{}",
+        super::dev_agent::both(&cli)
+    );
+    assert!(
+        super::dev_agent::stderr(&cli).contains("Prefix matched multiple allocations"),
+        "{}",
+        super::dev_agent::both(&cli)
+    );
+
     // Still serving.
     let (status, _, body) = request("GET", &format!("{base}/v1/jobs"), None);
     assert_eq!(status, 200, "{body}");

@@ -104,11 +104,16 @@ impl MeshConfig {
         };
         if !matches!(self.profile, Profile::Custom(_)) {
             // memberlist's retransmit limit, 4·ceil(log10(n+1)): unlike foca's
-            // floor() it never drops to 1-2 while a mesh is forming, when
-            // every join must spread to members that joined a moment ago.
+            // floor() it never drops to 1-2 in a forming mesh (when every
+            // join must reach members that joined a moment ago), and it
+            // spreads refutations of false suspicions further under loss.
             let tx = 4.0 * (f64::from(n.get()) + 1.0).log10().ceil();
             let tx = u8::try_from(tx as u64).unwrap_or(u8::MAX);
             cfg.max_transmissions = NonZeroU8::new(tx.max(4)).unwrap_or(NonZeroU8::MIN);
+            // Our own member-list sync (`sync_interval`, scaled with the mesh
+            // size) replaces foca's periodic announce to active members, which
+            // would send a full Feed every 30-60 s regardless of size.
+            cfg.periodic_announce = None;
         }
         let packet = self
             .max_datagram
@@ -158,5 +163,7 @@ mod tests {
         assert!(large.max_transmissions > small.max_transmissions);
         assert_eq!(MeshConfig::lan().foca_config(1).max_transmissions.get(), 4);
         assert_eq!(large.max_transmissions.get(), 16);
+        assert!(large.periodic_announce.is_none());
+        assert!(large.periodic_announce_to_down_members.is_some());
     }
 }

@@ -13,11 +13,7 @@ impl MeshCore {
         let stale = {
             let mut view = self.view.lock();
             view.reap(self.config.reap_failed_after, self.config.reap_left_after);
-            view.missing_records()
-                .into_iter()
-                .filter(|id| view.want_record(id, None, self.config.pull_interval))
-                .map(|id| id.addr())
-                .collect::<Vec<_>>()
+            view.due_pulls(self.config.pull_interval)
         };
         for addr in stale {
             self.send_pull(addr);

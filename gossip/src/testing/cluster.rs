@@ -2,7 +2,7 @@
 //! clock: the harness behind the membership tests and `nomad-sim`. One seed
 //! reproduces a run exactly.
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -31,28 +31,51 @@ pub struct SimNode {
     pub events: Vec<(Duration, MemberEvent)>,
 }
 
+/// A timer's payload; the heap holds only (deadline, order, slot) so that
+/// sifting moves small entries.
 struct PendingTimer {
-    at: Instant,
-    seq: u64,
     node: usize,
     generation: u64,
     timer: CoreTimer,
 }
 
-impl PartialEq for PendingTimer {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
+/// Timers by deadline, ties in the order they were set.
+#[derive(Default)]
+struct TimerHeap {
+    heap: BinaryHeap<Reverse<(Instant, u64, usize)>>,
+    slots: Vec<Option<PendingTimer>>,
+    free: Vec<usize>,
+    seq: u64,
 }
-impl Eq for PendingTimer {}
-impl PartialOrd for PendingTimer {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+
+impl TimerHeap {
+    fn push(&mut self, at: Instant, pending: PendingTimer) {
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.slots[i] = Some(pending);
+                i
+            }
+            None => {
+                self.slots.push(Some(pending));
+                self.slots.len() - 1
+            }
+        };
+        self.seq += 1;
+        self.heap.push(Reverse((at, self.seq, slot)));
     }
-}
-impl Ord for PendingTimer {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
+
+    fn next_at(&self) -> Option<Instant> {
+        self.heap.peek().map(|Reverse((at, _, _))| *at)
+    }
+
+    fn pop(&mut self) -> Option<PendingTimer> {
+        let Reverse((_, _, slot)) = self.heap.pop()?;
+        self.free.push(slot);
+        self.slots.get_mut(slot).and_then(Option::take)
+    }
+
+    fn len(&self) -> usize {
+        self.heap.len()
     }
 }
 
@@ -65,8 +88,7 @@ pub struct SimCluster {
     config: MeshConfig,
     nodes: Vec<SimNode>,
     by_addr: BTreeMap<SocketAddr, usize>,
-    timers: BinaryHeap<Reverse<PendingTimer>>,
-    seq: u64,
+    timers: TimerHeap,
     /// Keep per-node event logs (turn off for big simulations).
     pub record_events: bool,
     observer: Option<Observer>,
@@ -86,8 +108,7 @@ impl SimCluster {
             config,
             nodes: Vec::new(),
             by_addr: BTreeMap::new(),
-            timers: BinaryHeap::new(),
-            seq: 0,
+            timers: TimerHeap::default(),
             record_events: true,
             observer: None,
         }
@@ -280,7 +301,7 @@ impl SimCluster {
     /// Processes every timer and delivery due up to `end`, in time order.
     fn run_to(&mut self, end: Instant) {
         loop {
-            let next_timer = self.timers.peek().map(|Reverse(t)| t.at);
+            let next_timer = self.timers.next_at();
             let next_packet = self.net.next_at();
             let next = match (next_timer, next_packet) {
                 (Some(a), Some(b)) => a.min(b),
@@ -303,7 +324,7 @@ impl SimCluster {
                 }
                 continue;
             }
-            if let Some(Reverse(t)) = self.timers.pop() {
+            if let Some(t) = self.timers.pop() {
                 let node = &mut self.nodes[t.node];
                 if node.running && node.generation == t.generation {
                     let effects = node.core.handle_timer(t.timer, self.now);
@@ -320,14 +341,12 @@ impl SimCluster {
             self.net.send(self.now, from, to, bytes);
         }
         for (after, timer) in effects.timers {
-            self.seq += 1;
-            self.timers.push(Reverse(PendingTimer {
-                at: self.now + after,
-                seq: self.seq,
+            let pending = PendingTimer {
                 node: i,
                 generation: self.nodes[i].generation,
                 timer,
-            }));
+            };
+            self.timers.push(self.now + after, pending);
         }
         let at = self.elapsed();
         if let Some(observer) = self.observer.as_mut() {

@@ -36,12 +36,20 @@ fn free_port() -> Result<u16> {
 }
 
 fn http() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().new_agent()
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
 }
 
 fn get(agent: &ureq::Agent, url: &str) -> Result<(Value, u64)> {
     let resp = agent.get(url).call()?;
-    let index = resp.headers().get("X-Nomad-Index").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let index = resp
+        .headers()
+        .get("X-Nomad-Index")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let text = resp.into_body().read_to_string()?;
     Ok((serde_json::from_str(&text).unwrap_or(Value::Null), index))
 }
@@ -58,7 +66,11 @@ fn main() -> Result<()> {
     let config = dir.path().join("agent.hcl");
     std::fs::write(
         &config,
-        format!("bind_addr = \"127.0.0.1\"\nlog_level = \"WARN\"\nports {{\n  http = {port}\n  rpc = {}\n  serf = {}\n}}\n", free_port()?, free_port()?),
+        format!(
+            "bind_addr = \"127.0.0.1\"\nlog_level = \"WARN\"\nports {{\n  http = {port}\n  rpc = {}\n  serf = {}\n}}\n",
+            free_port()?,
+            free_port()?
+        ),
     )?;
     let base = format!("http://127.0.0.1:{port}");
     let client = http();
@@ -76,19 +88,29 @@ fn main() -> Result<()> {
         if started.elapsed() > Duration::from_secs(30) {
             bail!("agent not ready after 30s");
         }
-        let leader = get(&client, &format!("{base}/v1/status/leader")).map(|(v, _)| v.as_str().is_some_and(|s| !s.is_empty()));
-        let ready = get(&client, &format!("{base}/v1/nodes"))
-            .map(|(v, _)| v.as_array().is_some_and(|n| n.iter().any(|n| n["Status"] == "ready")));
+        let leader = get(&client, &format!("{base}/v1/status/leader"))
+            .map(|(v, _)| v.as_str().is_some_and(|s| !s.is_empty()));
+        let ready = get(&client, &format!("{base}/v1/nodes")).map(|(v, _)| {
+            v.as_array()
+                .is_some_and(|n| n.iter().any(|n| n["Status"] == "ready"))
+        });
         if matches!((leader, ready), (Ok(true), Ok(true))) {
             break;
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    println!("agent start -> leader and node ready: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "agent start -> leader and node ready: {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
 
     std::thread::sleep(Duration::from_secs(2));
     let status = std::fs::read_to_string(format!("/proc/{}/status", agent.0.id()))?;
-    let rss_kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0.0);
+    let rss_kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
     println!("idle RSS of the dev agent: {:.1} MiB", rss_kb / 1024.0);
 
     let mut samples = Vec::with_capacity(args.runs);
@@ -106,8 +128,14 @@ fn main() -> Result<()> {
         }
         let mut index = 0;
         loop {
-            let (allocs, next) = get(&client, &format!("{base}/v1/job/{id}/allocations?index={index}&wait=5s"))?;
-            if allocs.as_array().is_some_and(|a| a.iter().any(|a| a["ClientStatus"] == "running")) {
+            let (allocs, next) = get(
+                &client,
+                &format!("{base}/v1/job/{id}/allocations?index={index}&wait=5s"),
+            )?;
+            if allocs
+                .as_array()
+                .is_some_and(|a| a.iter().any(|a| a["ClientStatus"] == "running"))
+            {
                 break;
             }
             if t0.elapsed() > Duration::from_secs(30) {
@@ -117,7 +145,9 @@ fn main() -> Result<()> {
         }
         samples.push(t0.elapsed().as_secs_f64() * 1000.0);
         // Free the node for the next run.
-        let _ = client.delete(format!("{base}/v1/job/{id}?purge=true")).call()?;
+        let _ = client
+            .delete(format!("{base}/v1/job/{id}?purge=true"))
+            .call()?;
     }
     samples.sort_by(f64::total_cmp);
     println!(

@@ -124,7 +124,10 @@ pub fn run(cfg: &MeshSimConfig) -> Result<MeshReport> {
     let converged = c.run_until(PHASE_LIMIT, Duration::from_millis(500), all_alive);
     let converge = converged.then(|| c.elapsed());
     if std::env::var_os("MESH_SIM_DEBUG").is_some() {
-        eprintln!("after convergence: pending (timers, datagrams) = {:?}", c.pending());
+        eprintln!(
+            "after convergence: pending (timers, datagrams) = {:?}",
+            c.pending()
+        );
     }
 
     // One more member joins through member 0.

@@ -57,7 +57,7 @@ pub struct ExitResult {
     pub signal: i32,
     /// Driver's explanation, if any.
     pub err: Option<String>,
-    /// Killed by the client (stop), not exited on its own.
+    /// Killed by the kernel for running out of memory.
     pub oom_killed: bool,
 }
 

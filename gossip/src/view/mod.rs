@@ -16,15 +16,20 @@
 //! An intent counts only for the incarnation that published it, so a
 //! restarted member is alive again whatever its previous life said.
 
-use std::collections::HashMap;
-use std::collections::hash_map::DefaultHasher;
+mod entry;
+
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use self::entry::{Entry, Fnv, Liveness};
 use crate::identity::Identity;
 use crate::member::{Member, MemberEvent, MemberEventKind, MemberStatus};
-use crate::meta::{Intent, MemberRecord};
+use crate::meta::MemberRecord;
+
+type NameSet = HashSet<Arc<str>, BuildHasherDefault<Fnv>>;
 
 /// The view, shared between the core and the broadcast handler.
 #[derive(Clone)]
@@ -44,72 +49,6 @@ impl SharedView {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Liveness {
-    /// Known only from a record; foca has not reported it yet.
-    Unknown,
-    Up,
-    Down,
-}
-
-struct Entry {
-    /// The identity foca last reported for this name.
-    id: Option<Identity>,
-    liveness: Liveness,
-    record: Option<MemberRecord>,
-    /// The status last published to subscribers (None: not visible).
-    shown: Option<MemberStatus>,
-    /// The member as last published, to tell real changes from no-ops.
-    shown_member: Option<Member>,
-    /// When `shown` last changed.
-    since: Instant,
-    /// When we last asked the member for its record.
-    pulled_at: Option<Instant>,
-}
-
-impl Entry {
-    fn new(now: Instant) -> Self {
-        Self {
-            id: None,
-            liveness: Liveness::Unknown,
-            record: None,
-            shown: None,
-            shown_member: None,
-            since: now,
-            pulled_at: None,
-        }
-    }
-
-    fn derive(&self) -> Option<MemberStatus> {
-        let record = self.record.as_ref()?;
-        let id = self.id.as_ref()?;
-        let intent = if record.id.incarnation() == id.incarnation() {
-            record.intent
-        } else {
-            Intent::Alive
-        };
-        match (self.liveness, intent) {
-            (Liveness::Unknown, _) | (Liveness::Down, Intent::Prune) => None,
-            (Liveness::Up, Intent::Alive) => Some(MemberStatus::Alive),
-            (Liveness::Up, _) => Some(MemberStatus::Leaving),
-            (Liveness::Down, Intent::Alive) => Some(MemberStatus::Failed),
-            (Liveness::Down, Intent::Leave) => Some(MemberStatus::Left),
-        }
-    }
-
-    fn to_member(&self, status: MemberStatus) -> Option<Member> {
-        let record = self.record.as_ref()?;
-        let id = self.id.as_ref().unwrap_or(&record.id);
-        Some(Member {
-            name: record.meta.name.clone(),
-            addr: id.addr(),
-            incarnation: id.incarnation(),
-            status,
-            meta: record.meta.clone(),
-        })
-    }
-}
-
 /// What a record did to the view.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum RecordOutcome {
@@ -125,8 +64,12 @@ pub(crate) enum RecordOutcome {
 pub(crate) struct View {
     local: Arc<str>,
     /// A fixed hasher keeps iteration order (and so simulations) reproducible.
-    entries: HashMap<Arc<str>, Entry, BuildHasherDefault<DefaultHasher>>,
+    entries: HashMap<Arc<str>, Entry, BuildHasherDefault<Fnv>>,
     events: Vec<MemberEvent>,
+    /// Members shown failed or left (what `reap` looks at).
+    departed: NameSet,
+    /// Up members whose record we lack (what `due_pulls` looks at).
+    needs_record: NameSet,
     /// Highest version of a foreign record about us awaiting a refute.
     refute: Option<u64>,
     now: Instant,
@@ -141,13 +84,15 @@ impl View {
         entry.liveness = Liveness::Up;
         entry.record = Some(local);
         entry.shown = entry.derive();
-        entry.shown_member = entry.shown.and_then(|s| entry.to_member(s));
+        entry.shown_key = entry.shown.and_then(|s| entry.key(s));
         let mut entries = HashMap::default();
         entries.insert(name.clone(), entry);
         Self {
             local: name,
             entries,
             events: Vec::new(),
+            departed: NameSet::default(),
+            needs_record: NameSet::default(),
             refute: None,
             now,
         }
@@ -332,33 +277,50 @@ impl View {
             .is_some_and(|e| e.liveness == Liveness::Up && e.id.as_ref() == Some(id))
     }
 
-    /// Up members whose record we still lack (for periodic re-asks).
-    pub(crate) fn missing_records(&self) -> Vec<Identity> {
-        self.entries
-            .values()
-            .filter(|e| e.liveness == Liveness::Up)
-            .filter_map(|e| e.id.clone())
-            .collect()
+    /// Addresses of up members whose record we still lack and did not ask
+    /// for in the last `interval`; marks them asked.
+    pub(crate) fn due_pulls(&mut self, interval: Duration) -> Vec<SocketAddr> {
+        let now = self.now;
+        let mut due = Vec::new();
+        for name in &self.needs_record {
+            let Some(e) = self.entries.get_mut(name) else {
+                continue;
+            };
+            let recently = e
+                .pulled_at
+                .is_some_and(|t| now.saturating_duration_since(t) < interval);
+            if let Some(id) = &e.id
+                && !recently
+            {
+                e.pulled_at = Some(now);
+                due.push(id.addr());
+            }
+        }
+        due
     }
 
     /// Drops members failed or left for longer than the given periods.
     pub(crate) fn reap(&mut self, failed_after: Duration, left_after: Duration) {
         let now = self.now;
         let expired: Vec<Arc<str>> = self
-            .entries
+            .departed
             .iter()
-            .filter(|(name, _)| **name != self.local)
-            .filter(|(_, e)| {
-                let age = now.saturating_duration_since(e.since);
-                match e.shown {
-                    Some(MemberStatus::Failed) => age >= failed_after,
-                    Some(MemberStatus::Left) => age >= left_after,
-                    _ => false,
-                }
+            .filter(|name| **name != self.local)
+            .filter(|name| {
+                self.entries.get(*name).is_some_and(|e| {
+                    let age = now.saturating_duration_since(e.since);
+                    match e.shown {
+                        Some(MemberStatus::Failed) => age >= failed_after,
+                        Some(MemberStatus::Left) => age >= left_after,
+                        _ => false,
+                    }
+                })
             })
-            .map(|(name, _)| name.clone())
+            .cloned()
             .collect();
         for name in expired {
+            self.departed.remove(&name);
+            self.needs_record.remove(&name);
             if let Some(entry) = self.entries.remove(&name)
                 && let Some(member) = entry.shown.and_then(|s| entry.to_member(s))
             {
@@ -370,19 +332,41 @@ impl View {
         }
     }
 
-    /// Recomputes a member's status after a change and emits the event.
+    /// Recomputes a member's status after a change, emits the event, and
+    /// keeps the `departed` / `needs_record` indexes current.
     fn refresh(&mut self, name: &Arc<str>) {
+        self.refresh_status(name);
+        let (departed, needs_record) = match self.entries.get(name) {
+            Some(e) => (
+                matches!(e.shown, Some(MemberStatus::Failed | MemberStatus::Left)),
+                *name != self.local && e.needs_record(),
+            ),
+            None => (false, false),
+        };
+        for (set, member) in [
+            (&mut self.departed, departed),
+            (&mut self.needs_record, needs_record),
+        ] {
+            if member {
+                set.insert(name.clone());
+            } else {
+                set.remove(name);
+            }
+        }
+    }
+
+    fn refresh_status(&mut self, name: &Arc<str>) {
         let now = self.now;
         let Some(entry) = self.entries.get_mut(name) else {
             return;
         };
         let before = entry.shown;
         let after = entry.derive();
-        let after_member = after.and_then(|s| entry.to_member(s));
-        if after_member == entry.shown_member {
+        let after_key = after.and_then(|s| entry.key(s));
+        if after_key == entry.shown_key {
             return; // nothing a subscriber could see changed
         }
-        let previous = std::mem::replace(&mut entry.shown_member, after_member.clone());
+        entry.shown_key = after_key;
         entry.shown = after;
         if before != after {
             entry.since = now;
@@ -398,7 +382,7 @@ impl View {
             }
             (Some(_), Some(_)) | (None, Some(_)) => MemberEventKind::Updated,
         };
-        let Some(member) = after_member.or(previous) else {
+        let Some(member) = after.or(before).and_then(|s| entry.to_member(s)) else {
             return;
         };
         if kind == MemberEventKind::Reaped {
