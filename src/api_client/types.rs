@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use nomad_region::structs::{AllocMetric, Job};
+use nomad_region::structs::{AllocMetric, Job, PlanAnnotations};
 use serde::{Deserialize, Serialize};
 
 /// `PUT /v1/jobs` and `PUT /v1/job/{id}`.
@@ -59,24 +59,4 @@ pub struct JobPlanResponse {
     pub diff: Option<serde_json::Value>,
     pub next_periodic_launch: Option<String>,
     pub warnings: String,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct PlanAnnotations {
-    #[serde(rename = "DesiredTGUpdates")]
-    pub desired_tg_updates: Option<BTreeMap<String, DesiredUpdates>>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct DesiredUpdates {
-    pub ignore: u64,
-    pub place: u64,
-    pub migrate: u64,
-    pub stop: u64,
-    pub in_place_update: u64,
-    pub destructive_update: u64,
-    pub canary: u64,
-    pub preemptions: u64,
 }

@@ -41,7 +41,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a Nomad agent (server, client, or both with -dev).
-    Agent(agent::AgentArgs),
+    Agent(Box<agent::AgentArgs>),
     /// Interact with jobs.
     #[command(subcommand)]
     Job(job::JobCommand),

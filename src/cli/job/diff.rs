@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::api_client::types::DesiredUpdates;
+use nomad_region::structs::DesiredUpdates;
 
 /// The whole diff of a job, groups and tasks included.
 pub fn render_job_diff(

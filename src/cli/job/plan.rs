@@ -56,7 +56,7 @@ fn plan(args: &PlanArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
     let updates = resp
         .annotations
         .as_ref()
-        .and_then(|a| a.desired_tg_updates.clone())
+        .map(|a| a.desired_tg_updates.clone())
         .unwrap_or_default();
     if let Some(diff) = &resp.diff
         && args.diff
