@@ -1,10 +1,12 @@
 //! The network under the mesh, as a trait: best-effort datagrams for SWIM and
 //! request/response streams for everything else (Raft, forwarding). The QUIC
-//! implementation lives in `quic`; `memory` is the in-memory twin for tests.
+//! implementation lives in `quic`; `memory` (feature `testing`) is the
+//! in-memory twin for tests.
 //!
 //! Inbound datagrams go to an `mpsc` channel whose receiver the mesh driver
 //! holds; inbound requests go to the registered `RequestHandler`.
 
+#[cfg(any(test, feature = "testing"))]
 pub mod memory;
 
 use std::future::Future;

@@ -141,10 +141,11 @@ async fn leader_death_stops_followers_without_failing() {
 async fn missing_driver_and_start_errors_fail() {
     let h = start_client(Duration::from_secs(10));
     let node = h.client.node_id().to_string();
-    let mut docker = sh_task("d", "true");
-    docker.driver = "docker".into();
+    // A driver this client does not have (docker may be present on the test machine).
+    let mut missing = sh_task("d", "true");
+    missing.driver = "qemu".into();
     h.server
-        .place(alloc("m1", &node, "service", vec![docker], None));
+        .place(alloc("m1", &node, "service", vec![missing], None));
     h.server
         .wait_until("failed", status_is("m1", "failed"))
         .await;
@@ -155,7 +156,7 @@ async fn missing_driver_and_start_errors_fail() {
     );
     assert_eq!(
         t.events[2].display_message,
-        "driver \"docker\" is not available on this node"
+        "driver \"qemu\" is not available on this node"
     );
 
     let missing = sh_task("x", "unused");
