@@ -141,11 +141,21 @@ impl Cluster {
         bail!("no agreed leader within {DEADLINE:?}")
     }
 
-    /// Commits `cmd` through the leader's applier.
+    /// Commits `cmd` through the leader's applier. Leadership can move between finding the leader and
+    /// writing (right after restarts); like a client, retry against the new leader.
     pub async fn write(&self, cmd: Command) -> Result<(u64, CommandResult)> {
-        let leader = self.leader().await?;
-        let applier = self.node(leader)?.applier();
-        Ok(applier.apply(cmd).await?)
+        let start = tokio::time::Instant::now();
+        loop {
+            let leader = self.leader().await?;
+            let applier = self.node(leader)?.applier();
+            match applier.apply(cmd.clone()).await {
+                Ok(done) => return Ok(done),
+                Err(e) if e.to_string().contains("leader") && start.elapsed() < DEADLINE => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Registers jobs `prefix-0..n`; returns the index of the last one.
