@@ -34,7 +34,8 @@ pub struct MeshConfig {
     pub reap_failed_after: Duration,
     /// Left members are dropped after this long (serf tombstone timeout: 24 h).
     pub reap_left_after: Duration,
-    /// How often the core reaps and re-asks for missing metadata.
+    /// How often the core reaps and re-asks for missing metadata
+    /// (default: the probe period).
     pub housekeeping_interval: Duration,
     /// Least time between two metadata pulls from the same member.
     pub pull_interval: Duration,
@@ -87,7 +88,10 @@ impl MeshConfig {
             leave_propagate_delay: probe,
             reap_failed_after: Duration::from_secs(24 * 3600),
             reap_left_after: Duration::from_secs(24 * 3600),
-            housekeeping_interval: Duration::from_secs(5),
+            // Cheap (it only visits departed members and those whose
+            // metadata is missing), so run it every probe period: a lost
+            // metadata pull is retried within a couple of periods.
+            housekeeping_interval: probe,
             pull_interval: probe * 2,
             sync_interval: Some(probe * 30),
         }
