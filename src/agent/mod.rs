@@ -1,15 +1,19 @@
-//! The engine behind `nomad agent`: starts the parts in order (region server, client, HTTP API), prints
-//! the banner, waits for a signal, and stops them in reverse order (HTTP, client — every task within its
-//! kill_timeout —, region server). `-dev` runs in a temporary data dir removed on exit.
+//! The engine behind `nomad agent`: starts the parts in order (mesh on servers, region server, client,
+//! HTTP API), prints the banner, waits for a signal, and stops them in reverse order (HTTP, client — every
+//! task within its kill_timeout —, region server, mesh). `-dev` runs in a temporary data dir removed on
+//! exit. With `leave_on_interrupt` / `leave_on_terminate` the server leaves the mesh before stopping.
 //!
 //! ```text
-//!   bind HTTP listener -> RegionServer::start -> Client::start(LocalRpc) -> serve HTTP
-//!   signal -> stop HTTP -> client.shutdown() -> cancel region, await its tasks -> remove temp dir
+//!   bind HTTP listener -> AgentMesh::start (servers) -> RegionServer::start -> Client::start(LocalRpc)
+//!     -> serve HTTP
+//!   signal -> [mesh leave] -> stop HTTP -> client.shutdown() -> cancel region, await its tasks
+//!     -> mesh shutdown -> remove temp dir
 //! ```
 
 pub mod banner;
 pub mod local_rpc;
 pub mod logging;
+pub mod mesh;
 pub mod settings;
 pub mod signals;
 
@@ -29,6 +33,7 @@ use crate::client::{Client, ClientHandle};
 use crate::config::AgentConfig;
 
 pub use local_rpc::LocalRpc;
+pub use mesh::AgentMesh;
 
 /// How long in-flight HTTP requests (blocking queries, log follows) get to finish at shutdown.
 const HTTP_DRAIN: Duration = Duration::from_secs(2);
@@ -47,6 +52,9 @@ pub enum AgentError {
     },
     #[error("Failed to start client: {0}")]
     Client(String),
+    /// The mesh could not start, `start_join` failed, or `retry_join` gave up.
+    #[error("{0}")]
+    Mesh(String),
     /// A combination this agent cannot run yet.
     #[error("{0}")]
     Unsupported(String),
@@ -63,6 +71,8 @@ pub struct Agent {
     http: JoinHandle<std::io::Result<()>>,
     http_cancel: CancellationToken,
     region_cancel: CancellationToken,
+    /// The server mesh member; `None` on an agent that is not a server.
+    mesh: Option<AgentMesh>,
     data_dir: PathBuf,
     /// Removed (recursively) when the agent is dropped after shutdown; `-dev` only.
     _temp_dir: Option<tempfile::TempDir>,
@@ -94,23 +104,45 @@ impl Agent {
             bound
         };
 
+        let mesh = if config.server.enabled {
+            Some(
+                AgentMesh::start(&config, http_addr)
+                    .await
+                    .map_err(AgentError::Mesh)?,
+            )
+        } else {
+            None
+        };
+
         let region_cancel = CancellationToken::new();
         let region = RegionServer::start(settings::server_config(&config), region_cancel.clone());
 
         let client = if config.client.enabled {
             let cc = settings::client_config(&config, &data_dir, http_addr);
             let rpc = Arc::new(LocalRpc::new(region.clone()));
-            let handle = Client::start(cc, rpc, CancellationToken::new())
-                .map_err(|e| AgentError::Client(e.to_string()))?;
-            Some(handle)
+            match Client::start(cc, rpc, CancellationToken::new()) {
+                Ok(handle) => Some(handle),
+                Err(e) => {
+                    region_cancel.cancel();
+                    if let Some(m) = mesh {
+                        m.shutdown().await;
+                    }
+                    return Err(AgentError::Client(e.to_string()));
+                }
+            }
         } else {
             None
         };
 
+        let mut info = settings::agent_info(&config, &data_dir, http_addr);
+        if let Some(m) = &mesh {
+            info.serf_addr = m.handle().local_addr();
+        }
         let state = ApiState {
             region: region.clone(),
             client: client.clone(),
-            agent: Arc::new(settings::agent_info(&config, &data_dir, http_addr)),
+            mesh: mesh.as_ref().map(|m| m.handle().clone()),
+            agent: Arc::new(info),
         };
         let http_cancel = CancellationToken::new();
         let http = tokio::spawn(api::serve(
@@ -127,6 +159,7 @@ impl Agent {
             http,
             http_cancel,
             region_cancel,
+            mesh,
             data_dir,
             _temp_dir: temp_dir,
         })
@@ -145,6 +178,36 @@ impl Agent {
     /// The region server.
     pub fn region(&self) -> &RegionHandle {
         &self.region
+    }
+
+    /// The server mesh member, when this agent is a server.
+    pub fn mesh(&self) -> Option<&nomad_gossip::MeshHandle> {
+        self.mesh.as_ref().map(AgentMesh::handle)
+    }
+
+    /// True when `signal` (as [`signals::shutdown_signal`] names it) should make this server leave the
+    /// mesh before stopping: `leave_on_interrupt` for Ctrl-C, `leave_on_terminate` for SIGTERM.
+    pub fn leaves_on(&self, signal: &str) -> bool {
+        match signal {
+            "interrupt" => self.config.leave_on_interrupt,
+            "terminated" => self.config.leave_on_terminate,
+            _ => false,
+        }
+    }
+
+    /// Leaves the mesh gracefully (others see `left`); a no-op on an agent that is not a server.
+    pub async fn leave(&self) {
+        if let Some(mesh) = &self.mesh {
+            mesh.leave().await;
+        }
+    }
+
+    /// Resolves when `retry_join` gave up after `retry_max` attempts; never on other agents.
+    pub async fn join_gave_up(&self) {
+        match &self.mesh {
+            Some(mesh) => mesh.gave_up().await,
+            None => std::future::pending().await,
+        }
     }
 
     /// The client, when this agent runs one.
@@ -182,6 +245,9 @@ impl Agent {
         }
         self.region_cancel.cancel();
         self.region.stopped().await;
+        if let Some(mesh) = self.mesh {
+            mesh.shutdown().await;
+        }
         tracing::info!("agent stopped");
     }
 }
@@ -229,7 +295,13 @@ where
     };
     println!("{}", agent.banner());
     logging::release();
-    let signal = stop.await;
+    let signal = tokio::select! {
+        signal = stop => signal,
+        () = agent.join_gave_up() => {
+            agent.shutdown().await;
+            return Err(AgentError::Mesh("Failed to join the mesh: max join retry exhausted".into()));
+        }
+    };
     println!("==> Caught signal: {signal}");
     // A second signal while tasks are being stopped means "now".
     tokio::spawn(async {
@@ -238,6 +310,9 @@ where
         std::process::exit(1);
     });
     println!("==> Gracefully shutting down agent...");
+    if agent.leaves_on(signal) {
+        agent.leave().await;
+    }
     agent.shutdown().await;
     Ok(())
 }

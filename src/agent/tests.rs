@@ -81,7 +81,7 @@ where
 async fn dev_agent() -> std::result::Result<Agent, Box<dyn std::error::Error + Send + Sync>> {
     let dir = tempfile::tempdir()?;
     let cfg = dir.path().join("ports.hcl");
-    std::fs::write(&cfg, "ports {\n  http = 0\n}\n")?;
+    std::fs::write(&cfg, "ports {\n  http = 0\n  serf = 0\n}\n")?;
     let config = build(&Flags {
         dev: true,
         config: vec![cfg],

@@ -1,7 +1,5 @@
-//! `/v1/agent/self`, `/v1/agent/members` and `/v1/agent/health`: about this agent, not the cluster, so
-//! they are answered locally. Nomad spells these keys in lower case (`config`, `member`, `client`, `ok`).
-
-use std::collections::BTreeMap;
+//! `/v1/agent/self` and `/v1/agent/health`: about this agent, not the cluster, so they are answered
+//! locally (the mesh endpoints live in `members`). Nomad spells these keys in lower case (`config`, `member`, `client`, `ok`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,63 +9,14 @@ use serde_json::json;
 
 use super::error::Result;
 use super::query::{QueryOptions, reply};
-use super::{AgentInfo, ApiState};
-
-/// One entry of `/v1/agent/members` (Serf's member shape).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Member {
-    pub name: String,
-    pub addr: String,
-    pub port: u16,
-    pub tags: BTreeMap<String, String>,
-    pub status: String,
-    pub protocol_min: u8,
-    pub protocol_max: u8,
-    pub protocol_cur: u8,
-    pub delegate_min: u8,
-    pub delegate_max: u8,
-    pub delegate_cur: u8,
-}
-
-/// This server as a Serf member: `<name>.<region>`, with Nomad's tags.
-pub fn self_member(agent: &AgentInfo, leader_addr: Option<&str>) -> Member {
-    let rpc = agent.rpc_addr.to_string();
-    let tags = BTreeMap::from([
-        ("role".to_string(), "nomad".to_string()),
-        ("region".to_string(), agent.region.clone()),
-        ("dc".to_string(), agent.datacenter.clone()),
-        ("build".to_string(), agent.version.clone()),
-        ("port".to_string(), agent.rpc_addr.port().to_string()),
-        ("rpc_addr".to_string(), agent.rpc_addr.ip().to_string()),
-        ("vsn".to_string(), "1".to_string()),
-        ("raft_vsn".to_string(), "3".to_string()),
-        ("bootstrap".to_string(), "1".to_string()),
-        (
-            "leader".to_string(),
-            (leader_addr == Some(rpc.as_str())).to_string(),
-        ),
-    ]);
-    Member {
-        name: format!("{}.{}", agent.name, agent.region),
-        addr: agent.serf_addr.ip().to_string(),
-        port: agent.serf_addr.port(),
-        tags,
-        status: "alive".to_string(),
-        protocol_min: 1,
-        protocol_max: 5,
-        protocol_cur: 2,
-        delegate_min: 2,
-        delegate_max: 5,
-        delegate_cur: 4,
-    }
-}
+use super::ApiState;
 
 /// `GET /v1/agent/self`.
 pub async fn self_info(State(state): State<ApiState>, q: QueryOptions) -> Result<Response> {
     let agent = &state.agent;
     let leader = state.region.leader_addr();
-    let member = agent.server.then(|| self_member(agent, leader.as_deref()));
+    let member = super::members::local_member(&state);
+    let known_regions = state.mesh.as_ref().map_or(1, |m| m.regions().len().max(1));
     let stats = state.region.broker_stats();
     let body = json!({
         "config": agent.config,
@@ -77,7 +26,7 @@ pub async fn self_info(State(state): State<ApiState>, q: QueryOptions) -> Result
                 "server": agent.server.to_string(),
                 "leader": state.region.is_leader().to_string(),
                 "leader_addr": leader.unwrap_or_default(),
-                "known_regions": "1",
+                "known_regions": known_regions.to_string(),
             },
             "broker": {
                 "total_ready": stats.ready.to_string(),
@@ -89,24 +38,6 @@ pub async fn self_info(State(state): State<ApiState>, q: QueryOptions) -> Result
                 "node_id": state.client.as_ref().map(|c| c.node_id().to_string()).unwrap_or_default(),
             },
         },
-    });
-    reply(&state, &q, 1, &body)
-}
-
-/// `GET /v1/agent/members`.
-pub async fn members(State(state): State<ApiState>, q: QueryOptions) -> Result<Response> {
-    let agent = &state.agent;
-    let leader = state.region.leader_addr();
-    let members: Vec<Member> = if agent.server {
-        vec![self_member(agent, leader.as_deref())]
-    } else {
-        Vec::new()
-    };
-    let body = json!({
-        "ServerName": agent.name,
-        "ServerRegion": agent.region,
-        "ServerDC": agent.datacenter,
-        "Members": members,
     });
     reply(&state, &q, 1, &body)
 }

@@ -10,6 +10,7 @@ pub mod evals;
 pub mod job;
 pub mod jobs;
 pub mod log_stream;
+pub mod members;
 pub mod nodes;
 pub mod plan;
 pub mod prefix;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::Uri;
-use axum::routing::{any, get};
+use axum::routing::{any, get, put};
 use nomad_region::server::RegionHandle;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -56,6 +57,8 @@ pub struct ApiState {
     pub region: RegionHandle,
     /// The client in this agent, if it runs one (client endpoints answer 400 without).
     pub client: Option<ClientHandle>,
+    /// The server mesh member (`None` on an agent that is not a server).
+    pub mesh: Option<nomad_gossip::MeshHandle>,
     pub agent: Arc<AgentInfo>,
 }
 
@@ -79,7 +82,12 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/client/fs/logs/{alloc}", get(client_fs::logs))
         .route("/v1/client/allocation/{id}/stats", get(allocs::stats))
         .route("/v1/agent/self", get(agent::self_info))
-        .route("/v1/agent/members", get(agent::members))
+        .route("/v1/agent/members", get(members::list))
+        .route("/v1/agent/join", put(members::join).post(members::join))
+        .route(
+            "/v1/agent/force-leave",
+            put(members::force_leave).post(members::force_leave),
+        )
         .route("/v1/agent/health", get(agent::health))
         .route("/v1/status/leader", get(status::leader))
         .route("/v1/status/peers", get(status::peers))

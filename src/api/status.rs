@@ -1,4 +1,4 @@
-//! `/v1/status/leader`, `/v1/status/peers` and `/v1/regions`. With one server per region (until Raft
+//! `/v1/status/leader`, `/v1/status/peers` and `/v1/regions` (from the mesh's members). With one server per region (until Raft
 //! arrives) this server is its region's leader and only peer.
 
 use axum::extract::State;
@@ -29,6 +29,12 @@ pub async fn peers(State(state): State<ApiState>, q: QueryOptions) -> Result<Res
 
 /// `GET /v1/regions`: every known region, sorted.
 pub async fn regions(State(state): State<ApiState>, q: QueryOptions) -> Result<Response> {
-    let regions = vec![state.agent.region.clone()];
+    // The mesh knows every region with a live or departed server; an agent outside it knows its own.
+    let regions = state
+        .mesh
+        .as_ref()
+        .map(|m| m.regions())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| vec![state.agent.region.clone()]);
     reply(&state, &q, index(&state), &regions)
 }

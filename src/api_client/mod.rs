@@ -176,6 +176,12 @@ impl Client {
                 body: body.trim().to_owned(),
             });
         }
+        // Some writes (force-leave) answer with an empty body: read it as `null`.
+        let body = if body.trim().is_empty() {
+            "null".to_owned()
+        } else {
+            body
+        };
         let value = serde_json::from_str(&body).map_err(|e| ApiError::Decode {
             path: path.to_owned(),
             message: e.to_string(),

@@ -64,6 +64,15 @@ pub struct AgentArgs {
     /// Address of an agent to join, retried until it works (repeatable).
     #[arg(long = "retry-join", value_name = "ADDR")]
     pub retry_join: Vec<String>,
+    /// Maximum number of join attempts (0: no limit).
+    #[arg(long = "retry-max", value_name = "N")]
+    pub retry_max: Option<u32>,
+    /// Time to wait between join attempts, e.g. `30s`.
+    #[arg(long = "retry-interval", value_name = "DURATION")]
+    pub retry_interval: Option<String>,
+    /// The gossip encryption key (base64).
+    #[arg(long, value_name = "KEY")]
+    pub encrypt: Option<String>,
     /// The network interface to fingerprint and advertise.
     #[arg(long = "network-interface", value_name = "IFACE")]
     pub network_interface: Option<String>,
@@ -84,8 +93,6 @@ impl AgentArgs {
             };
             meta.insert(k.to_string(), v.to_string());
         }
-        let mut retry_join = self.retry_join.clone();
-        retry_join.extend(self.join.iter().cloned());
         Ok(Flags {
             dev: self.dev,
             server: self.server,
@@ -103,7 +110,10 @@ impl AgentArgs {
             bootstrap_expect: self.bootstrap_expect,
             servers: self.servers.clone(),
             join: self.join.clone(),
-            retry_join,
+            retry_join: self.retry_join.clone(),
+            retry_max: self.retry_max,
+            retry_interval: self.retry_interval.clone(),
+            encrypt: self.encrypt.clone(),
             network_interface: self.network_interface.clone(),
             meta,
         })

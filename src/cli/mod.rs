@@ -12,8 +12,10 @@ mod global;
 mod job;
 mod monitor;
 mod node;
+mod operator;
 mod server;
 mod status;
+mod tls;
 mod version;
 
 use std::ffi::OsString;
@@ -57,6 +59,12 @@ pub enum Command {
     /// Interact with evaluations.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Cluster operator commands (gossip keyring).
+    #[command(subcommand)]
+    Operator(operator::OperatorCommand),
+    /// Create a CA and certificates for TLS.
+    #[command(subcommand)]
+    Tls(tls::TlsCommand),
     /// Display the status of a job, node, allocation or evaluation by ID prefix.
     Status(status::StatusArgs),
     /// Rewrite HCL job and config files to the canonical format.
@@ -111,6 +119,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Node(cmd) => node::dispatch(cmd, &cli.global),
         Command::Server(cmd) => server::dispatch(cmd, &cli.global),
         Command::Eval(cmd) => eval::dispatch(cmd, &cli.global),
+        Command::Operator(cmd) => operator::dispatch(cmd),
+        Command::Tls(cmd) => tls::dispatch(cmd),
         Command::Status(args) => status::run(&args, &cli.global),
         Command::Fmt(args) => fmt::run(&args),
         Command::Version => version::run(),

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::defaults as d;
 use super::file::{Addresses, FileConfig, Value};
+use super::gossip::{self, GossipProfile, TlsSettings};
 use super::{ConfigError, Result};
 
 /// Nomad's log levels, in increasing severity.
@@ -32,6 +33,11 @@ pub struct AgentConfig {
     pub log_json: bool,
     pub server: ServerSettings,
     pub client: ClientSettings,
+    /// Leave the mesh gracefully on SIGINT / SIGTERM before stopping.
+    pub leave_on_interrupt: bool,
+    pub leave_on_terminate: bool,
+    /// Mutual TLS for the mesh (`tls { rpc = true ... }`).
+    pub tls: Option<TlsSettings>,
     /// `plugin "<name>" { config {...} }` blocks.
     pub plugins: BTreeMap<String, BTreeMap<String, Value>>,
     /// Files read, in order.
@@ -56,6 +62,14 @@ pub struct ServerSettings {
     /// Nanoseconds.
     pub heartbeat_grace: i64,
     pub retry_join: Vec<String>,
+    /// `server_join.start_join` / `-join`: joined at start, which fails if none answers.
+    pub start_join: Vec<String>,
+    pub retry_interval: std::time::Duration,
+    /// 0: retry forever.
+    pub retry_max: u32,
+    /// Gossip key (base64), already checked.
+    pub encrypt: Option<String>,
+    pub gossip_profile: GossipProfile,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +157,10 @@ impl AgentConfig {
                 .unwrap_or(d::DEFAULT_HEARTBEAT_GRACE),
         )
         .map_err(|e| invalid(format!("server.heartbeat_grace: {e}")))?;
+        let join = gossip::join_settings(server.server_join)?;
+        let encrypt = gossip::encrypt(server.encrypt)?;
+        let gossip_profile = GossipProfile::parse(server.gossip_profile.as_deref(), dev)?;
+        let tls = gossip::tls(c.tls, &mut warnings)?;
         let (bind, advertise) = resolve_addrs(
             c.bind_addr.as_deref().unwrap_or(d::DEFAULT_BIND_ADDR),
             c.ports.unwrap_or_default(),
@@ -170,10 +188,12 @@ impl AgentConfig {
                     .filter(|n| *n > 0)
                     .unwrap_or_else(d::num_schedulers),
                 heartbeat_grace,
-                retry_join: server
-                    .server_join
-                    .and_then(|j| j.retry_join)
-                    .unwrap_or_default(),
+                retry_join: join.retry_join,
+                start_join: join.start_join,
+                retry_interval: join.retry_interval,
+                retry_max: join.retry_max,
+                encrypt,
+                gossip_profile,
             },
             client: ClientSettings {
                 enabled: client_enabled,
@@ -190,6 +210,9 @@ impl AgentConfig {
                 meta: client.meta.unwrap_or_default(),
                 options: client.options.unwrap_or_default(),
             },
+            leave_on_interrupt: c.leave_on_interrupt.unwrap_or(false),
+            leave_on_terminate: c.leave_on_terminate.unwrap_or(false),
+            tls,
             plugins: c.plugin.into_iter().map(|(k, v)| (k, v.config)).collect(),
             files,
             warnings,

@@ -26,6 +26,10 @@ pub struct FileConfig {
     pub advertise: Option<Addresses>,
     pub server: Option<ServerBlock>,
     pub client: Option<ClientBlock>,
+    /// Leave the mesh gracefully on SIGINT / SIGTERM (Nomad's top-level keys).
+    pub leave_on_interrupt: Option<bool>,
+    pub leave_on_terminate: Option<bool>,
+    pub tls: Option<TlsBlock>,
     /// `plugin "<name>" { config { ... } }`, keyed by the label.
     pub plugin: BTreeMap<String, PluginBlock>,
     #[serde(flatten)]
@@ -60,15 +64,39 @@ pub struct ServerBlock {
     /// Go duration string, e.g. `"10s"`.
     pub heartbeat_grace: Option<String>,
     pub server_join: Option<ServerJoin>,
+    /// Nomad's gossip key (base64), shared by every server of the mesh.
+    pub encrypt: Option<String>,
+    /// Mesh timing: `wan` (Nomad's default), `lan` (`-dev`) or `fast` (tests on loopback). Not a Nomad key.
+    pub gossip_profile: Option<String>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, Value>,
 }
 
-/// `server_join { retry_join = [...] }`.
+/// `server_join { start_join retry_join retry_interval retry_max }`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct ServerJoin {
+    pub start_join: Option<Vec<String>>,
     pub retry_join: Option<Vec<String>>,
+    /// Go duration string (Nomad: `"30s"`).
+    pub retry_interval: Option<String>,
+    /// Attempts before giving up; 0 retries forever.
+    pub retry_max: Option<u32>,
+}
+
+/// `tls { http rpc ca_file cert_file key_file verify_server_hostname verify_https_client }`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct TlsBlock {
+    pub http: Option<bool>,
+    pub rpc: Option<bool>,
+    pub ca_file: Option<String>,
+    pub cert_file: Option<String>,
+    pub key_file: Option<String>,
+    pub verify_server_hostname: Option<bool>,
+    pub verify_https_client: Option<bool>,
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, Value>,
 }
 
 /// `client { ... }`.
@@ -132,6 +160,9 @@ impl FileConfig {
             advertise: merge_opt(self.advertise, over.advertise, Addresses::merge),
             server: merge_opt(self.server, over.server, ServerBlock::merge),
             client: merge_opt(self.client, over.client, ClientBlock::merge),
+            leave_on_interrupt: pick(self.leave_on_interrupt, over.leave_on_interrupt),
+            leave_on_terminate: pick(self.leave_on_terminate, over.leave_on_terminate),
+            tls: merge_opt(self.tls, over.tls, TlsBlock::merge),
             plugin,
             unknown,
         }
@@ -174,7 +205,37 @@ impl ServerBlock {
             bootstrap_expect: pick(self.bootstrap_expect, over.bootstrap_expect),
             num_schedulers: pick(self.num_schedulers, over.num_schedulers),
             heartbeat_grace: pick(self.heartbeat_grace, over.heartbeat_grace),
-            server_join: pick(self.server_join, over.server_join),
+            server_join: merge_opt(self.server_join, over.server_join, ServerJoin::merge),
+            encrypt: pick(self.encrypt, over.encrypt),
+            gossip_profile: pick(self.gossip_profile, over.gossip_profile),
+            unknown,
+        }
+    }
+}
+
+impl ServerJoin {
+    fn merge(self, over: ServerJoin) -> ServerJoin {
+        ServerJoin {
+            start_join: pick(self.start_join, over.start_join),
+            retry_join: pick(self.retry_join, over.retry_join),
+            retry_interval: pick(self.retry_interval, over.retry_interval),
+            retry_max: pick(self.retry_max, over.retry_max),
+        }
+    }
+}
+
+impl TlsBlock {
+    fn merge(self, over: TlsBlock) -> TlsBlock {
+        let mut unknown = self.unknown;
+        unknown.extend(over.unknown);
+        TlsBlock {
+            http: pick(self.http, over.http),
+            rpc: pick(self.rpc, over.rpc),
+            ca_file: pick(self.ca_file, over.ca_file),
+            cert_file: pick(self.cert_file, over.cert_file),
+            key_file: pick(self.key_file, over.key_file),
+            verify_server_hostname: pick(self.verify_server_hostname, over.verify_server_hostname),
+            verify_https_client: pick(self.verify_https_client, over.verify_https_client),
             unknown,
         }
     }

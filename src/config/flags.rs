@@ -26,6 +26,9 @@ pub struct Flags {
     pub servers: Vec<String>,
     pub join: Vec<String>,
     pub retry_join: Vec<String>,
+    pub retry_max: Option<u32>,
+    pub retry_interval: Option<String>,
+    pub encrypt: Option<String>,
     pub network_interface: Option<String>,
     pub meta: BTreeMap<String, String>,
 }
@@ -33,17 +36,27 @@ pub struct Flags {
 impl Flags {
     /// The layer these flags add over the files.
     pub fn to_overlay(&self) -> FileConfig {
+        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        let join_set = !self.join.is_empty()
+            || !self.retry_join.is_empty()
+            || self.retry_max.is_some()
+            || self.retry_interval.is_some();
         let server = (self.server
             || self.bootstrap_expect.is_some()
-            || !self.retry_join.is_empty())
-        .then(|| ServerBlock {
-            enabled: self.server.then_some(true),
-            bootstrap_expect: self.bootstrap_expect,
-            server_join: (!self.retry_join.is_empty()).then(|| ServerJoin {
-                retry_join: Some(self.retry_join.clone()),
-            }),
-            ..Default::default()
-        });
+            || self.encrypt.is_some()
+            || join_set)
+            .then(|| ServerBlock {
+                enabled: self.server.then_some(true),
+                bootstrap_expect: self.bootstrap_expect,
+                server_join: join_set.then(|| ServerJoin {
+                    start_join: list(&self.join),
+                    retry_join: list(&self.retry_join),
+                    retry_interval: self.retry_interval.clone(),
+                    retry_max: self.retry_max,
+                }),
+                encrypt: self.encrypt.clone(),
+                ..Default::default()
+            });
         let client_set = self.client
             || !self.servers.is_empty()
             || self.node_class.is_some()
@@ -95,6 +108,33 @@ mod tests {
         assert_eq!(merged.region.as_deref(), Some("flag"));
         assert_eq!(merged.datacenter.as_deref(), Some("dc-file"));
         assert_eq!(merged.server.and_then(|s| s.enabled), Some(true));
+    }
+
+    #[test]
+    fn join_flags_fill_server_join_without_dropping_file_values() {
+        let file = FileConfig {
+            server: Some(ServerBlock {
+                server_join: Some(ServerJoin {
+                    retry_interval: Some("5s".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let flags = Flags {
+            join: vec!["10.0.0.1".into()],
+            retry_join: vec!["10.0.0.2:4648".into()],
+            ..Default::default()
+        };
+        let join = file
+            .merge(flags.to_overlay())
+            .server
+            .and_then(|s| s.server_join)
+            .unwrap_or_default();
+        assert_eq!(join.start_join, Some(vec!["10.0.0.1".to_owned()]));
+        assert_eq!(join.retry_join, Some(vec!["10.0.0.2:4648".to_owned()]));
+        assert_eq!(join.retry_interval.as_deref(), Some("5s"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod agent_config;
 pub mod defaults;
 pub mod file;
 pub mod flags;
+pub mod gossip;
 pub mod load;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use thiserror::Error;
 
 pub use agent_config::{AgentConfig, ClientSettings, ServerSettings, ServiceAddrs};
 pub use file::FileConfig;
+pub use gossip::{GossipProfile, TlsSettings};
 pub use flags::Flags;
 
 #[derive(Debug, Error)]

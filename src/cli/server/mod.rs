@@ -1,5 +1,7 @@
 //! `nomad server ...`: one file per subcommand; this file only dispatches.
 
+pub mod force_leave;
+pub mod join;
 pub mod members;
 
 use std::process::ExitCode;
@@ -12,10 +14,17 @@ use super::{CliError, GlobalOpts};
 pub enum ServerCommand {
     /// Display a list of the known servers and their status.
     Members(members::MembersArgs),
+    /// Join server nodes together.
+    Join(join::JoinArgs),
+    /// Force a server into the 'left' state.
+    #[command(name = "force-leave")]
+    ForceLeave(force_leave::ForceLeaveArgs),
 }
 
 pub fn dispatch(cmd: ServerCommand, global: &GlobalOpts) -> Result<ExitCode, CliError> {
     match cmd {
         ServerCommand::Members(args) => members::run(&args, global),
+        ServerCommand::Join(args) => join::run(&args, global),
+        ServerCommand::ForceLeave(args) => force_leave::run(&args, global),
     }
 }
