@@ -18,14 +18,14 @@ pub struct DevAgent {
     pub dir: tempfile::TempDir,
 }
 
-fn free_tcp_port() -> u16 {
+pub fn free_tcp_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free tcp port")
 }
 
-fn free_udp_port() -> u16 {
+pub fn free_udp_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0")
         .and_then(|s| s.local_addr())
         .map(|a| a.port())

@@ -10,6 +10,8 @@
 //!   that its sidecar files are consistent.
 //! * `support` holds the shared plumbing (running the binary, listing files).
 //! * `walkthrough`, `scheduling`, `api_errors` drive a real dev agent (`dev_agent` starts and stops it).
+//! * `mesh_members`, `mesh_security` run several server-only agents that form a mesh (`mesh_support`
+//!   starts, kills, terminates and restarts them).
 
 mod jobspec_corpus;
 mod jobspec_coverage;
@@ -20,3 +22,8 @@ mod api_errors;
 mod dev_agent;
 mod scheduling;
 mod walkthrough;
+
+// Tests that start several server-only agents on free loopback ports and join them into a mesh.
+mod mesh_members;
+mod mesh_security;
+mod mesh_support;

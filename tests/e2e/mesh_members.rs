@@ -1,0 +1,164 @@
+//! Three real server agents form a mesh with `nomad server join` and follow each other's lives: killed
+//! (failed), restarted (alive), terminated with `leave_on_terminate` (left), force-left and pruned. Seen
+//! through `nomad server members` and `GET /v1/agent/members`.
+
+use super::mesh_support::{ServerAgent, both, join, sees_alive, stdout, wait_for};
+
+#[test]
+fn three_servers_join_fail_restart_leave_and_force_leave() {
+    let mut s1 = ServerAgent::start("s1", "");
+    let mut s2 = ServerAgent::start("s2", "leave_on_terminate = true\n");
+    let mut s3 = ServerAgent::start("s3", "");
+    let all = [s1.member(), s2.member(), s3.member()];
+
+    join(&s2, &s1);
+    join(&s3, &s1);
+    wait_for(&[&s1, &s2, &s3], "all three to list all three alive", || {
+        [&s1, &s2, &s3].iter().all(|a| sees_alive(a, &all))
+    });
+
+    // The CLI shows the same view with Nomad's columns; the queried server leads its single-server region.
+    let out = s1.nomad(&["server", "members"]);
+    assert!(out.status.success(), "{}", both(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "Name",
+            "Address",
+            "Port",
+            "Status",
+            "Leader",
+            "Raft",
+            "Version",
+            "Build",
+            "Datacenter",
+            "Region"
+        ],
+        "{text}"
+    );
+    for (line, agent) in lines[1..].iter().zip([&s1, &s2, &s3]) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let leader = if agent.name == "s1" { "true" } else { "false" };
+        assert_eq!(
+            cols,
+            [
+                agent.member().as_str(),
+                "127.0.0.1",
+                agent.serf.to_string().as_str(),
+                "alive",
+                leader,
+                "3",
+                env!("CARGO_PKG_VERSION"),
+                "dc1",
+                "global"
+            ],
+            "{text}"
+        );
+    }
+    let out = s2.nomad(&["server", "members", "-verbose"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", both(&out));
+    assert!(text.lines().next().unwrap_or("").contains("Protocol"), "{text}");
+    assert!(text.contains("role=nomad"), "{text}");
+    assert!(text.contains(&format!("port=")), "{text}");
+    let members = s3.get("/v1/agent/members").expect("members");
+    assert_eq!(members["ServerName"], "s3");
+    assert_eq!(members["ServerRegion"], "global");
+    assert_eq!(members["ServerDC"], "dc1");
+    let me = members["Members"]
+        .as_array()
+        .and_then(|ms| ms.iter().find(|m| m["Name"] == "s3.global").cloned())
+        .expect("s3 lists itself");
+    assert_eq!(me["Addr"], "127.0.0.1");
+    assert_eq!(me["Port"], s3.serf);
+    assert_eq!(me["Tags"]["region"], "global");
+    assert_eq!(me["Tags"]["role"], "nomad");
+    assert_eq!(
+        s1.get("/v1/regions"),
+        Some(serde_json::json!(["global"]))
+    );
+
+    // SIGKILL: the others detect the failure.
+    s3.kill();
+    wait_for(&[&s1, &s2], "s1 and s2 to show s3 failed", || {
+        [&s1, &s2]
+            .iter()
+            .all(|a| a.status_of(&s3.member()).as_deref() == Some("failed"))
+    });
+
+    // Restarted on the same ports, it retries its join and is alive again everywhere.
+    let seed = s1.serf_addr();
+    s3.spawn(&["-retry-join", &seed, "-retry-interval", "1s"]);
+    wait_for(&[&s1, &s2, &s3], "s3 to be alive again", || {
+        [&s1, &s2, &s3].iter().all(|a| sees_alive(a, &all))
+    });
+
+    // SIGTERM with leave_on_terminate: `left`, never `failed`.
+    assert_eq!(s2.terminate(), Some(0), "{}", s2.log());
+    let mut seen = Vec::new();
+    wait_for(&[&s1, &s3], "s1 and s3 to show s2 left", || {
+        let now: Vec<Option<String>> = [&s1, &s3]
+            .iter()
+            .map(|a| a.status_of(&s2.member()))
+            .collect();
+        seen.extend(now.iter().flatten().cloned());
+        now.iter().all(|s| s.as_deref() == Some("left"))
+    });
+    assert!(!seen.iter().any(|s| s == "failed"), "s2 was seen failed: {seen:?}");
+
+    // force-leave turns a failed member into a left one; -prune drops it.
+    s3.kill();
+    wait_for(&[&s1], "s1 to show s3 failed", || {
+        s1.status_of(&s3.member()).as_deref() == Some("failed")
+    });
+    let out = s1.nomad(&["server", "force-leave", &s3.member()]);
+    assert!(out.status.success(), "{}", both(&out));
+    wait_for(&[&s1], "s1 to show s3 left", || {
+        s1.status_of(&s3.member()).as_deref() == Some("left")
+    });
+    let out = s1.nomad(&["server", "force-leave", "-prune", "s3"]);
+    assert!(out.status.success(), "{}", both(&out));
+    wait_for(&[&s1], "s3 to disappear from s1's list", || {
+        let names: Vec<String> = s1.statuses().into_iter().map(|(n, _)| n).collect();
+        names == [s1.member(), s2.member()]
+    });
+    let out = s1.nomad(&["server", "force-leave", "nobody.global"]);
+    assert!(!out.status.success(), "{}", both(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Error force-leaving server nobody.global"),
+        "{}",
+        both(&out)
+    );
+    assert!(s1.running(), "{}", s1.log());
+}
+
+#[test]
+fn join_reports_errors_in_nomads_shape() {
+    let s1 = ServerAgent::start("lonely", "");
+    // Nothing listens there: the agent answers 200 with the error, the CLI exits 1.
+    let dead = format!("127.0.0.1:{}", super::dev_agent::free_udp_port());
+    let out = s1.nomad(&["server", "join", &dead]);
+    assert_eq!(out.status.code(), Some(1), "{}", both(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("Error joining: "),
+        "{}",
+        both(&out)
+    );
+    // An address that does not even parse: same shape, at once.
+    let url = format!(
+        "http://127.0.0.1:{}/v1/agent/join?address=not-a-host:x",
+        s1.http
+    );
+    let mut resp = ureq::put(&url).send_empty().expect("join answers");
+    let body: serde_json::Value = resp.body_mut().read_json().expect("json");
+    assert_eq!(body["num_joined"], 0, "{body}");
+    assert!(
+        body["error"].as_str().unwrap_or("").contains("not-a-host:x"),
+        "{body}"
+    );
+    assert_eq!(s1.statuses(), [(s1.member(), "alive".to_owned())]);
+}
