@@ -234,7 +234,10 @@ mod tests {
         let v6 = resolve("[::1]").await.unwrap();
         assert_eq!(v6[0], "[::1]:4648".parse::<SocketAddr>().unwrap());
         let host = resolve("localhost:7000").await.unwrap();
-        assert!(host.iter().all(|a| a.port() == 7000 && a.ip().is_loopback()));
+        assert!(
+            host.iter()
+                .all(|a| a.port() == 7000 && a.ip().is_loopback())
+        );
         assert!(resolve("").await.is_err());
         assert!(resolve("host:port").await.is_err());
     }
@@ -254,6 +257,9 @@ mod tests {
         assert_eq!(tags["bootstrap"], "1");
         assert_eq!(tags["port"], "4647");
         assert_eq!(tags["build"], VERSION);
-        assert!(matches!(mesh_settings(&c, meta.http_addr).core.profile, nomad_gossip::Profile::Lan));
+        assert!(matches!(
+            mesh_settings(&c, meta.http_addr).core.profile,
+            nomad_gossip::Profile::Lan
+        ));
     }
 }

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
 
+use super::ApiState;
 use super::error::Result;
 use super::query::{QueryOptions, reply};
-use super::ApiState;
 
 /// `GET /v1/agent/self`.
 pub async fn self_info(State(state): State<ApiState>, q: QueryOptions) -> Result<Response> {

@@ -61,7 +61,9 @@ pub fn api_member(m: &MeshMember, local_region: &str, leader: Option<&str>) -> M
 
 fn mesh(state: &ApiState) -> Result<&MeshHandle> {
     state.mesh.as_ref().ok_or_else(|| {
-        ApiError::BadRequest("This agent is not a server: only servers are members of the mesh".into())
+        ApiError::BadRequest(
+            "This agent is not a server: only servers are members of the mesh".into(),
+        )
     })
 }
 

@@ -55,9 +55,8 @@ pub fn join_settings(block: Option<ServerJoin>) -> Result<JoinSettings> {
     let retry_interval = match block.retry_interval.as_deref().filter(|s| !s.is_empty()) {
         None => DEFAULT_RETRY_INTERVAL,
         Some(s) => {
-            let nanos = nomad_region::duration::parse_duration(s).map_err(|e| {
-                ConfigError::Invalid(format!("server_join.retry_interval: {e}"))
-            })?;
+            let nanos = nomad_region::duration::parse_duration(s)
+                .map_err(|e| ConfigError::Invalid(format!("server_join.retry_interval: {e}")))?;
             let nanos = u64::try_from(nanos).unwrap_or(0);
             if nanos == 0 {
                 return Err(ConfigError::Invalid(
@@ -112,7 +111,9 @@ pub fn tls(block: Option<TlsBlock>, warnings: &mut Vec<String>) -> Result<Option
             .map(|k| format!("ignoring unsupported config key \"tls.{k}\"")),
     );
     if b.http == Some(true) {
-        warnings.push("tls.http: HTTPS is not supported yet; the HTTP API is served without TLS".into());
+        warnings.push(
+            "tls.http: HTTPS is not supported yet; the HTTP API is served without TLS".into(),
+        );
     }
     let file = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(PathBuf::from);
     let (ca, cert, key) = (file(&b.ca_file), file(&b.cert_file), file(&b.key_file));
@@ -142,17 +143,31 @@ mod tests {
 
     #[test]
     fn profile_defaults_follow_dev() {
-        assert_eq!(GossipProfile::parse(None, true).ok(), Some(GossipProfile::Lan));
-        assert_eq!(GossipProfile::parse(None, false).ok(), Some(GossipProfile::Wan));
-        assert_eq!(GossipProfile::parse(Some("FAST"), false).ok(), Some(GossipProfile::Fast));
-        let err = GossipProfile::parse(Some("quick"), false).err().map(|e| e.to_string());
+        assert_eq!(
+            GossipProfile::parse(None, true).ok(),
+            Some(GossipProfile::Lan)
+        );
+        assert_eq!(
+            GossipProfile::parse(None, false).ok(),
+            Some(GossipProfile::Wan)
+        );
+        assert_eq!(
+            GossipProfile::parse(Some("FAST"), false).ok(),
+            Some(GossipProfile::Fast)
+        );
+        let err = GossipProfile::parse(Some("quick"), false)
+            .err()
+            .map(|e| e.to_string());
         assert!(err.unwrap_or_default().contains("gossip_profile"));
     }
 
     #[test]
     fn join_defaults_and_bad_interval() {
         let j = join_settings(None).ok();
-        assert_eq!(j.as_ref().map(|j| j.retry_interval), Some(DEFAULT_RETRY_INTERVAL));
+        assert_eq!(
+            j.as_ref().map(|j| j.retry_interval),
+            Some(DEFAULT_RETRY_INTERVAL)
+        );
         assert_eq!(j.map(|j| j.retry_max), Some(0));
         let bad = join_settings(Some(ServerJoin {
             retry_interval: Some("soon".into()),
@@ -166,7 +181,10 @@ mod tests {
             ..Default::default()
         }))
         .ok();
-        assert_eq!(fine.as_ref().map(|j| j.retry_join.clone()), Some(vec!["10.0.0.1".to_owned()]));
+        assert_eq!(
+            fine.as_ref().map(|j| j.retry_join.clone()),
+            Some(vec!["10.0.0.1".to_owned()])
+        );
         assert_eq!(fine.map(|j| j.retry_interval), Some(Duration::from_secs(2)));
     }
 
@@ -174,7 +192,10 @@ mod tests {
     fn encrypt_keys_are_checked() {
         assert_eq!(encrypt(None).ok(), Some(None));
         assert!(encrypt(Some("not base64!".into())).is_err());
-        assert!(encrypt(Some("c2hvcnQ=".into())).is_err(), "5 bytes is too short");
+        assert!(
+            encrypt(Some("c2hvcnQ=".into())).is_err(),
+            "5 bytes is too short"
+        );
         let key = nomad_gossip::generate_gossip_key().unwrap_or_default();
         assert_eq!(encrypt(Some(key.clone())).ok(), Some(Some(key)));
     }

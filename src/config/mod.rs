@@ -15,8 +15,8 @@ use thiserror::Error;
 
 pub use agent_config::{AgentConfig, ClientSettings, ServerSettings, ServiceAddrs};
 pub use file::FileConfig;
-pub use gossip::{GossipProfile, TlsSettings};
 pub use flags::Flags;
+pub use gossip::{GossipProfile, TlsSettings};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {

@@ -56,9 +56,15 @@ fn a_server_with_another_regions_certificate_is_refused() {
         out.stdout
     };
     let ca = run(&["tls", "ca", "create"]);
-    assert!(ca.contains("==> CA Certificate saved to: nomad-agent-ca.pem"), "{ca}");
+    assert!(
+        ca.contains("==> CA Certificate saved to: nomad-agent-ca.pem"),
+        "{ca}"
+    );
     let global = run(&["tls", "cert", "create", "-server", "-region", "global"]);
-    assert!(global.contains("==> Server Certificate saved to global-server-nomad.pem"), "{global}");
+    assert!(
+        global.contains("==> Server Certificate saved to global-server-nomad.pem"),
+        "{global}"
+    );
     run(&["tls", "cert", "create", "-server", "-region", "west"]);
     for file in [
         "nomad-agent-ca-key.pem",
@@ -170,7 +176,10 @@ fn junk_on_the_serf_port_changes_nothing() {
 
     let initial = capture_initial(&a);
     // A client Initial: long header, padded to at least 1200 bytes.
-    assert!(initial[0] & 0x80 != 0 && initial.len() >= 1200, "{initial:?}");
+    assert!(
+        initial[0] & 0x80 != 0 && initial.len() >= 1200,
+        "{initial:?}"
+    );
     let n = initial.len();
     let mut packets: Vec<Vec<u8>> = Vec::new();
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;

@@ -86,7 +86,11 @@ impl ServerAgent {
         self.child = Some(child);
         let start = Instant::now();
         while self.get("/v1/agent/members").is_none() {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 panic!("{} exited with {status}\n{}", self.name, self.log());
             }
             assert!(

@@ -25,8 +25,6 @@ pub fn run(args: &ForceLeaveArgs, global: &GlobalOpts) -> Result<ExitCode, CliEr
     global
         .client()
         .put::<_, serde_json::Value>("/v1/agent/force-leave", &query, &serde_json::Value::Null)
-        .map_err(|e| {
-            CliError::Message(format!("Error force-leaving server {}: {e}", args.node))
-        })?;
+        .map_err(|e| CliError::Message(format!("Error force-leaving server {}: {e}", args.node)))?;
     Ok(ExitCode::SUCCESS)
 }

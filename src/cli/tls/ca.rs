@@ -38,7 +38,10 @@ pub fn create(args: &CaCreateArgs, dir: &Path) -> Result<ExitCode, CliError> {
     let key = dir.join(certs::CA_KEY_FILE);
     for path in [&cert, &key] {
         if path.exists() {
-            return Err(CliError::Message(format!("{} already exists", path.display())));
+            return Err(CliError::Message(format!(
+                "{} already exists",
+                path.display()
+            )));
         }
     }
     let ca = certs::create_ca(args.days).map_err(|e| CliError::Message(e.to_string()))?;

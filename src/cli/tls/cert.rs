@@ -84,8 +84,15 @@ fn create(args: &CertCreateArgs) -> Result<ExitCode, CliError> {
     if args.days == 0 {
         return Err(CliError::Message("-days must be at least 1".into()));
     }
-    if args.region.is_empty() || args.region.contains(|c: char| c == '/' || c.is_whitespace()) {
-        return Err(CliError::Message(format!("Invalid region {:?}", args.region)));
+    if args.region.is_empty()
+        || args
+            .region
+            .contains(|c: char| c == '/' || c.is_whitespace())
+    {
+        return Err(CliError::Message(format!(
+            "Invalid region {:?}",
+            args.region
+        )));
     }
     for ip in &args.additional_ipaddress {
         ip.parse::<std::net::IpAddr>()
