@@ -149,3 +149,49 @@ pub async fn force_leave(State(state): State<ApiState>, q: QueryOptions) -> Resu
     })?;
     Ok(StatusCode::OK.into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nomad_gossip::{MemberMeta, MemberStatus};
+
+    fn member(node: &str, region: &str, rpc: &str, status: MemberStatus) -> MeshMember {
+        let rpc: std::net::SocketAddr = rpc.parse().unwrap();
+        let meta = MemberMeta::new(node, region, "dc1", rpc, "10.0.0.1:4646".parse().unwrap());
+        MeshMember {
+            name: meta.name.clone(),
+            addr: std::net::SocketAddr::new(rpc.ip(), 4648),
+            incarnation: 1,
+            status,
+            meta,
+        }
+    }
+
+    #[test]
+    fn only_local_region_members_get_a_leader_tag() {
+        let leader = Some("10.0.0.1:4647");
+        let a = api_member(
+            &member("a", "global", "10.0.0.1:4647", MemberStatus::Alive),
+            "global",
+            leader,
+        );
+        assert_eq!(a.tags["leader"], "true");
+        assert_eq!((a.addr.as_str(), a.port), ("10.0.0.1", 4648));
+        assert_eq!(a.name, "a.global");
+        let b = api_member(
+            &member("b", "global", "10.0.0.2:4647", MemberStatus::Failed),
+            "global",
+            leader,
+        );
+        assert_eq!(b.tags["leader"], "false");
+        assert_eq!(b.status, "failed");
+        let w = api_member(
+            &member("w", "west", "10.0.0.3:4647", MemberStatus::Left),
+            "global",
+            leader,
+        );
+        assert!(!w.tags.contains_key("leader"));
+        assert_eq!(w.tags["region"], "west");
+        assert_eq!(w.status, "left");
+    }
+}

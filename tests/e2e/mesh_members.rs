@@ -170,3 +170,34 @@ fn join_reports_errors_in_nomads_shape() {
     );
     assert_eq!(s1.statuses(), [(s1.member(), "alive".to_owned())]);
 }
+
+#[test]
+fn agents_that_cannot_join_exit_with_an_error() {
+    // Nothing listens there. `-join` must work at start; `-retry-join` gives up after `-retry-max`.
+    let dead = format!("127.0.0.1:{}", super::dev_agent::free_udp_port());
+    let mut early = ServerAgent::prepare("early", "");
+    let mut patient = ServerAgent::prepare("patient", "");
+    let target = dead.clone();
+    let retrying = std::thread::spawn(move || {
+        let code = patient.run_to_exit(&[
+            "-retry-join",
+            &target,
+            "-retry-max",
+            "2",
+            "-retry-interval",
+            "1s",
+        ]);
+        (code, patient.log())
+    });
+    assert_eq!(
+        early.run_to_exit(&["-join", &dead]),
+        Some(1),
+        "{}",
+        early.log()
+    );
+    assert!(early.log().contains("Failed to join"), "{}", early.log());
+    let (code, log) = retrying.join().expect("retry thread");
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("join failed, retrying"), "{log}");
+    assert!(log.contains("max join retry exhausted"), "{log}");
+}

@@ -30,6 +30,13 @@ impl ServerAgent {
     /// Starts `nomad agent` as a server named `name` in region `global`, with `extra` agent HCL in a
     /// second config file (merged over the first, block by block), and waits for its HTTP API.
     pub fn start(name: &str, extra: &str) -> ServerAgent {
+        let mut agent = Self::prepare(name, extra);
+        agent.spawn(&[]);
+        agent
+    }
+
+    /// Writes the configs and picks the ports without starting anything.
+    pub fn prepare(name: &str, extra: &str) -> ServerAgent {
         let dir = tempfile::tempdir().expect("tempdir");
         let (http, rpc, serf) = (free_tcp_port(), free_udp_port(), free_udp_port());
         let base = format!(
@@ -42,7 +49,7 @@ impl ServerAgent {
         std::fs::write(&base_path, base).expect("write config");
         let extra_path = dir.path().join("extra.hcl");
         std::fs::write(&extra_path, extra).expect("write config");
-        let mut agent = ServerAgent {
+        ServerAgent {
             child: None,
             name: name.to_owned(),
             http,
@@ -50,9 +57,7 @@ impl ServerAgent {
             dir,
             configs: vec![base_path, extra_path],
             starts: 0,
-        };
-        agent.spawn(&[]);
-        agent
+        }
     }
 
     /// The mesh member name.
@@ -65,9 +70,7 @@ impl ServerAgent {
         format!("127.0.0.1:{}", self.serf)
     }
 
-    /// (Re)starts the process with the same config and ports plus `args`; waits for HTTP.
-    pub fn spawn(&mut self, args: &[&str]) {
-        assert!(self.child.is_none(), "{} is already running", self.name);
+    fn command(&mut self, args: &[&str]) -> Command {
         self.starts += 1;
         let log_path = self.dir.path().join(format!("agent-{}.log", self.starts));
         let log = std::fs::File::create(&log_path).expect("agent log");
@@ -76,13 +79,34 @@ impl ServerAgent {
         for c in &self.configs {
             cmd.arg("-config").arg(c);
         }
-        let child = cmd
-            .args(args)
+        cmd.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log.try_clone().expect("log handle")))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start nomad agent");
+            .stderr(Stdio::from(log));
+        cmd
+    }
+
+    /// Runs the agent with `args` until it exits on its own; returns the exit code.
+    pub fn run_to_exit(&mut self, args: &[&str]) -> Option<i32> {
+        let mut child = self.command(args).spawn().expect("start nomad agent");
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.code();
+            }
+            if start.elapsed() > PATIENCE {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{} did not exit\n{}", self.name, self.log());
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// (Re)starts the process with the same config and ports plus `args`; waits for HTTP.
+    pub fn spawn(&mut self, args: &[&str]) {
+        assert!(self.child.is_none(), "{} is already running", self.name);
+        let child = self.command(args).spawn().expect("start nomad agent");
         self.child = Some(child);
         let start = Instant::now();
         while self.get("/v1/agent/members").is_none() {
@@ -151,7 +175,11 @@ impl ServerAgent {
     /// `GET path` as JSON, or `None` when the agent does not answer 200.
     pub fn get(&self, path: &str) -> Option<Value> {
         let url = format!("http://127.0.0.1:{}{path}", self.http);
-        let mut resp = ureq::get(&url).call().ok()?;
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .new_agent();
+        let mut resp = agent.get(&url).call().ok()?;
         resp.body_mut().read_json().ok()
     }
 
