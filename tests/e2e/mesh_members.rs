@@ -201,3 +201,26 @@ fn agents_that_cannot_join_exit_with_an_error() {
     assert!(log.contains("join failed, retrying"), "{log}");
     assert!(log.contains("max join retry exhausted"), "{log}");
 }
+
+#[test]
+fn ctrl_c_with_leave_on_interrupt_leaves_and_a_plain_sigterm_fails() {
+    let observer = ServerAgent::start("observer", "");
+    let mut polite = ServerAgent::start("polite", "leave_on_interrupt = true\n");
+    // leave_on_terminate is off by default, as Nomad's: SIGTERM stops without leaving.
+    let mut abrupt = ServerAgent::start("abrupt", "");
+    join(&polite, &observer);
+    join(&abrupt, &observer);
+    let all = [observer.member(), polite.member(), abrupt.member()];
+    wait_for(&[&observer, &polite, &abrupt], "all three alive", || {
+        [&observer, &polite, &abrupt]
+            .iter()
+            .all(|a| sees_alive(a, &all))
+    });
+    assert_eq!(polite.signal("-INT"), Some(0), "{}", polite.log());
+    assert_eq!(abrupt.terminate(), Some(0), "{}", abrupt.log());
+    wait_for(&[&observer], "polite left and abrupt failed", || {
+        observer.status_of(&polite.member()).as_deref() == Some("left")
+            && observer.status_of(&abrupt.member()).as_deref() == Some("failed")
+    });
+    assert!(polite.log().contains("left the mesh"), "{}", polite.log());
+}

@@ -144,9 +144,14 @@ impl ServerAgent {
 
     /// SIGTERM, then waits for the exit; returns the exit code.
     pub fn terminate(&mut self) -> Option<i32> {
+        self.signal("-TERM")
+    }
+
+    /// Sends `signal` (`-TERM`, `-INT`), then waits for the exit; returns the exit code.
+    pub fn signal(&mut self, signal: &str) -> Option<i32> {
         let mut child = self.child.take().expect("agent is running");
         let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
+            .args([signal, &child.id().to_string()])
             .status();
         let start = Instant::now();
         loop {
@@ -155,7 +160,7 @@ impl ServerAgent {
             }
             if start.elapsed() > PATIENCE {
                 let _ = child.kill();
-                panic!("{} did not exit after SIGTERM\n{}", self.name, self.log());
+                panic!("{} did not exit after {signal}\n{}", self.name, self.log());
             }
             thread::sleep(Duration::from_millis(100));
         }
