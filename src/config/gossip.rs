@@ -142,6 +142,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn agent_hcl_reaches_the_checked_config() {
+        let key = nomad_gossip::generate_gossip_key().unwrap();
+        let text = format!(
+            r#"
+data_dir = "/tmp/n"
+leave_on_terminate = true
+server {{
+  enabled = true
+  encrypt = "{key}"
+  gossip_profile = "lan"
+  server_join {{
+    retry_join = ["10.0.0.1", "10.0.0.2:4648"]
+    retry_interval = "15s"
+    retry_max = 3
+  }}
+}}
+tls {{
+  rpc = true
+  ca_file = "/etc/nomad/ca.pem"
+  cert_file = "/etc/nomad/server.pem"
+  key_file = "/etc/nomad/server-key.pem"
+  verify_server_hostname = true
+}}
+"#
+        );
+        let file = crate::config::load::parse(&text, false).unwrap();
+        let c = crate::config::AgentConfig::from_file(false, file, Vec::new()).unwrap();
+        assert!(c.leave_on_terminate && !c.leave_on_interrupt);
+        assert_eq!(c.server.encrypt.as_deref(), Some(key.as_str()));
+        assert_eq!(c.server.gossip_profile, GossipProfile::Lan);
+        assert_eq!(c.server.retry_join, ["10.0.0.1", "10.0.0.2:4648"]);
+        assert_eq!(c.server.retry_interval, Duration::from_secs(15));
+        assert_eq!(c.server.retry_max, 3);
+        let tls = c.tls.unwrap();
+        assert_eq!(tls.ca_file, PathBuf::from("/etc/nomad/ca.pem"));
+        assert!(tls.verify_server_hostname);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+
+    #[test]
     fn profile_defaults_follow_dev() {
         assert_eq!(
             GossipProfile::parse(None, true).ok(),
