@@ -6,13 +6,16 @@
 //! [version=1][kind=0 Swim][sender record version: u64 BE][foca packet ...]
 //! [version=1][kind=1 Pull][rmp Identity of the asker]
 //! [version=1][kind=2 Push][rmp MemberRecord of the sender]
-//! [version=1][kind=3 SyncReq][rmp Identity of the asker]
+//! [version=1][kind=3 SyncReq][rmp (Identity of the asker, u64 digest of its alive list)]
 //! [version=1][kind=4 Sync][rmp (Identity of the sender, [foca Member ...])]
 //! ```
 //! `Swim` carries the sender's record version so receivers notice stale
 //! metadata and `Pull` it; `Push` is the answer. `SyncReq`/`Sync` copy the
 //! alive member list in MTU-sized chunks (on join, and now and then), so a
-//! new member does not wait to be told about everyone piecemeal.
+//! new member does not wait to be told about everyone piecemeal. The request
+//! carries a digest of what the asker already knows; a member whose own
+//! digest matches has nothing to add and stays quiet, so the periodic sync of
+//! a settled mesh costs one small datagram instead of the whole list.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use foca::{Header, Member};
@@ -63,6 +66,8 @@ pub enum Packet<'a> {
     },
     SyncReq {
         sender: Identity,
+        /// `alive_digest` of the asker's alive list (itself included).
+        digest: u64,
     },
     Sync {
         sender: Identity,
@@ -76,7 +81,7 @@ impl Packet<'_> {
         match self {
             Packet::Swim { sender, .. }
             | Packet::Pull { sender }
-            | Packet::SyncReq { sender }
+            | Packet::SyncReq { sender, .. }
             | Packet::Sync { sender, .. } => sender,
             Packet::Push { record } => &record.id,
         }
@@ -110,9 +115,10 @@ pub fn decode(bytes: &[u8], max: usize) -> Result<Packet<'_>, WireError> {
         KIND_PUSH => Ok(Packet::Push {
             record: codec::decode_exact(rest)?,
         }),
-        KIND_SYNC_REQ => Ok(Packet::SyncReq {
-            sender: codec::decode_exact(rest)?,
-        }),
+        KIND_SYNC_REQ => {
+            let (sender, digest) = codec::decode_exact(rest)?;
+            Ok(Packet::SyncReq { sender, digest })
+        }
         KIND_SYNC => {
             let (sender, members) = codec::decode_exact(rest)?;
             Ok(Packet::Sync { sender, members })
@@ -141,9 +147,22 @@ pub fn push(record: &MemberRecord) -> Result<Bytes, CodecError> {
     framed(KIND_PUSH, &codec::encode(record)?)
 }
 
-/// Asks a member for its alive member list.
-pub fn sync_request(sender: &Identity) -> Result<Bytes, CodecError> {
-    framed(KIND_SYNC_REQ, &codec::encode(sender)?)
+/// Asks a member for its alive member list, unless its `alive_digest`
+/// equals `digest`.
+pub fn sync_request(sender: &Identity, digest: u64) -> Result<Bytes, CodecError> {
+    framed(KIND_SYNC_REQ, &codec::encode(&(sender, digest))?)
+}
+
+/// An order-independent digest of a set of alive members: two members that
+/// know the same alive set (each counting itself) compute the same value.
+/// The hasher has fixed keys, so the value is the same in every process of
+/// one build; a mismatch between builds only costs a full sync.
+pub fn alive_digest<'a>(members: impl IntoIterator<Item = &'a Identity>) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let build = BuildHasherDefault::<DefaultHasher>::default();
+    members.into_iter().fold(0u64, |acc, id| {
+        acc.wrapping_add(build.hash_one((id.addr(), id.incarnation(), id.name())))
+    })
 }
 
 /// Splits `members` into `Sync` datagrams of at most `max` bytes each.
@@ -312,6 +331,23 @@ mod tests {
             }
         }
         assert_eq!(back, members);
+    }
+
+    #[test]
+    fn sync_request_round_trips_and_digest_ignores_order() {
+        let a = id();
+        let b = Identity::new("s2.global", "127.0.0.2:4648".parse().unwrap(), 1);
+        let d = alive_digest([&a, &b]);
+        assert_eq!(d, alive_digest([&b, &a]));
+        assert_ne!(d, alive_digest([&a]));
+        assert_ne!(d, alive_digest([&a, &b.renewed()]));
+        match decode(&sync_request(&a, d).unwrap(), 1150).unwrap() {
+            Packet::SyncReq { sender, digest } => {
+                assert_eq!(sender, a);
+                assert_eq!(digest, d);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

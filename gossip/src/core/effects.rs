@@ -65,4 +65,6 @@ pub struct Stats {
     pub pulls_sent: u64,
     pub pushes_sent: u64,
     pub syncs_sent: u64,
+    /// Sync requests left unanswered because the asker already knew our list.
+    pub syncs_skipped: u64,
 }

@@ -246,7 +246,7 @@ impl MeshCore {
                 let outcome = self.view.lock().apply_record(record, false);
                 tracing::trace!(%from, ?outcome, "record pushed");
             }
-            Packet::SyncReq { .. } => self.send_sync(from),
+            Packet::SyncReq { digest, .. } => self.send_sync(from, digest),
             Packet::Sync { members, .. } => self.apply_sync(members),
         }
         self.finish()

@@ -47,7 +47,7 @@ impl MeshCore {
     }
 
     pub(super) fn send_sync_request(&mut self, to: SocketAddr) {
-        match wire::sync_request(self.foca.identity()) {
+        match wire::sync_request(self.foca.identity(), self.alive_digest()) {
             Ok(bytes) => {
                 self.stats.syncs_sent += 1;
                 self.push_datagram(to, bytes);
@@ -56,10 +56,26 @@ impl MeshCore {
         }
     }
 
+    /// Digest of the alive members we know, ourselves included (see
+    /// `wire::alive_digest`).
+    fn alive_digest(&self) -> u64 {
+        let alive = self
+            .foca
+            .iter_members()
+            .filter(|m| m.state() == foca::State::Alive)
+            .map(|m| m.id());
+        wire::alive_digest(alive.chain(std::iter::once(self.foca.identity())))
+    }
+
     /// Answers a sync request with our alive members (not ourselves: the
-    /// asker learns us from the SWIM traffic itself).
-    pub(super) fn send_sync(&mut self, to: SocketAddr) {
+    /// asker learns us from the SWIM traffic itself), unless the asker's
+    /// digest says it knows them all already.
+    pub(super) fn send_sync(&mut self, to: SocketAddr, digest: u64) {
         if self.phase != Phase::Running {
+            return;
+        }
+        if digest == self.alive_digest() {
+            self.stats.syncs_skipped += 1;
             return;
         }
         let alive: Vec<_> = self

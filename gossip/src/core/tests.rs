@@ -58,6 +58,29 @@ fn fifty_members_converge_through_one_seed() {
 }
 
 #[test]
+fn settled_mesh_skips_periodic_syncs_and_a_joiner_still_gets_the_list() {
+    let mut c = cluster(50, 3);
+    let skipped = |c: &SimCluster| {
+        c.running()
+            .map(|i| c.node(i).core.stats().syncs_skipped)
+            .sum::<u64>()
+    };
+    let before = skipped(&c);
+    // LAN syncs every 30 s x 2 at 50 members: a few rounds, all answered
+    // by "you know everything already".
+    c.run_for(Duration::from_secs(200));
+    assert!(
+        skipped(&c) > before + 50,
+        "settled syncs were answered in full"
+    );
+    // A joiner's digest (only itself) differs: it gets the whole list.
+    let newcomer = c.add_node().unwrap();
+    c.join(newcomer, 0).unwrap();
+    assert!(c.run_until(Duration::from_secs(30), STEP, SimCluster::converged));
+    assert_eq!(c.members_of(newcomer).len(), 51);
+}
+
+#[test]
 fn killed_member_is_detected_failed() {
     let mut c = cluster(5, 3);
     c.kill(4);
