@@ -64,7 +64,7 @@ impl Driver for RawExecDriver {
 }
 
 /// `command` and `args` from the task's `config {}`.
-fn command_line(config: &BTreeMap<String, serde_json::Value>) -> Result<(String, Vec<String>)> {
+pub(super) fn command_line(config: &BTreeMap<String, serde_json::Value>) -> Result<(String, Vec<String>)> {
     let command = match config.get("command") {
         Some(serde_json::Value::String(c)) if !c.is_empty() => c.clone(),
         _ => {

@@ -1,0 +1,254 @@
+//! Isolating an `exec` task: the code that runs between `fork` and `exec` of the
+//! agent's child. A PID namespace only applies to the children of whoever unshares
+//! it, so the child splits into three processes:
+//!
+//! ```text
+//! agent
+//!  └─ supervisor (host PID P, process group P)  unshares mount/ipc/uts/pid,
+//!      │                                        ignores signals, waits for the task,
+//!      │                                        then exits the way the task did
+//!      ├─ init (PID 1 inside)                   reaps orphans; its death tears the
+//!      │                                        namespace down
+//!      └─ task (PID 2 inside)                   joins the cgroup, mounts the root
+//!                                               (`chroot`), drops capabilities
+//!                                               and user, execs
+//! ```
+//!
+//! The agent signals the process group: the supervisor ignores it, the namespace's
+//! init is immune by kernel rule, so only the task (and its children) get it, with
+//! normal semantics. Only the task joins the cgroup: the supervisor and init are
+//! copies of the agent's memory and must never be the cgroup OOM killer's pick.
+//! Between fork and exec only async-signal-safe calls are made
+//! (raw syscalls, no allocation): everything is prepared in `Isolation` beforehand.
+
+use std::ffi::CString;
+use std::io;
+
+use super::chroot::{ChrootPlan, MountOp};
+
+/// Capabilities a task keeps (Nomad's default `allow_caps` for exec).
+const KEPT_CAPS: &[u32] = &[0, 1, 3, 4, 5, 6, 7, 8, 10, 18, 27, 29, 31];
+
+/// Everything the child needs, prepared by the agent.
+#[derive(Debug)]
+pub struct Isolation {
+    /// `cgroup.procs` files to join.
+    pub cgroup_procs: Vec<CString>,
+    /// The root to build and enter.
+    pub chroot: ChrootPlan,
+    /// User and group to become.
+    pub uid: u32,
+    /// Primary group.
+    pub gid: u32,
+    /// Highest capability number of this kernel.
+    pub cap_last: u32,
+}
+
+/// The kernel's highest capability number, for `Isolation`.
+pub fn cap_last() -> u32 {
+    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(40)
+}
+
+fn check(r: libc::c_int) -> io::Result<()> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// Writes `value` to `path` with raw syscalls.
+///
+/// # Safety
+/// Async-signal-safe; `path` must be NUL-terminated.
+unsafe fn write_file(path: *const libc::c_char, value: &[u8]) -> io::Result<()> {
+    // SAFETY: plain syscalls on a valid C string and buffer.
+    unsafe {
+        let fd = libc::open(path, libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = libc::write(fd, value.as_ptr().cast(), value.len());
+        let err = io::Error::last_os_error();
+        libc::close(fd);
+        if n < 0 { Err(err) } else { Ok(()) }
+    }
+}
+
+fn ptr(c: &Option<CString>) -> *const libc::c_char {
+    c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
+}
+
+impl Isolation {
+    /// Runs in the agent's freshly forked child (the supervisor). Returns only in the
+    /// task process, ready to exec; an error aborts the spawn with its errno.
+    ///
+    /// # Safety
+    /// Must be called between fork and exec (a `pre_exec` hook).
+    pub unsafe fn enter(&self) -> io::Result<()> {
+        // SAFETY: only raw syscalls and libc calls that are async-signal-safe.
+        unsafe {
+            check(libc::unshare(
+                libc::CLONE_NEWNS | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS | libc::CLONE_NEWPID,
+            ))?;
+            // Nothing mounted from here on may propagate back to the host.
+            check(libc::mount(
+                std::ptr::null(),
+                c"/".as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            ))?;
+            for sig in 1..32 {
+                if sig != libc::SIGKILL && sig != libc::SIGSTOP && sig != libc::SIGCHLD {
+                    libc::signal(sig, libc::SIG_IGN);
+                }
+            }
+            let init = libc::fork();
+            if init < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if init == 0 {
+                run_init();
+            }
+            let task = libc::fork();
+            if task < 0 {
+                let err = io::Error::last_os_error();
+                libc::kill(init, libc::SIGKILL);
+                return Err(err);
+            }
+            if task == 0 {
+                return self.become_task();
+            }
+            supervise(task, init)
+        }
+    }
+
+    /// In the task process (PID 2 inside): cgroup, root, capabilities, user.
+    unsafe fn become_task(&self) -> io::Result<()> {
+        // SAFETY: raw syscalls on prepared C strings.
+        unsafe {
+            for f in &self.cgroup_procs {
+                // "0" means the writer; its children inherit the group.
+                write_file(f.as_ptr(), b"0")?;
+            }
+            for sig in 1..32 {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            for op in &self.chroot.ops {
+                run_op(op)?;
+            }
+            check(libc::chroot(self.chroot.root.as_ptr()))?;
+            check(libc::chdir(c"/".as_ptr()))?;
+            for cap in 0..=self.cap_last {
+                if !KEPT_CAPS.contains(&cap) {
+                    check(libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0))?;
+                }
+            }
+            let gid = self.gid;
+            check(libc::setgroups(1, &gid))?;
+            check(libc::setgid(self.gid))?;
+            check(libc::setuid(self.uid))?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs one mount step.
+///
+/// # Safety
+/// Async-signal-safe.
+unsafe fn run_op(op: &MountOp) -> io::Result<()> {
+    // SAFETY: syscalls on prepared C strings.
+    unsafe {
+        match op {
+            MountOp::Mount {
+                source,
+                target,
+                fstype,
+                flags,
+                data,
+            } => check(libc::mount(
+                source.as_ptr(),
+                target.as_ptr(),
+                ptr(fstype),
+                *flags,
+                ptr(data).cast(),
+            )),
+            MountOp::Touch(p) => {
+                let fd = libc::open(p.as_ptr(), libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o666);
+                if fd < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                libc::close(fd);
+                Ok(())
+            }
+            MountOp::Mkdir(p) => check(libc::mkdir(p.as_ptr(), 0o755)),
+            MountOp::Symlink { target, link } => check(libc::symlink(target.as_ptr(), link.as_ptr())),
+        }
+    }
+}
+
+/// PID 1 of the task's namespace: holds no files, reaps whatever is orphaned to it,
+/// and lives until the supervisor kills it.
+unsafe fn run_init() -> ! {
+    // SAFETY: raw syscalls only.
+    unsafe {
+        libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGCHLD);
+        // Blocked, SIGCHLD is queued even for a namespace init and wakes sigtimedwait.
+        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        let timeout = libc::timespec {
+            tv_sec: 5,
+            tv_nsec: 0,
+        };
+        loop {
+            while libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) > 0 {}
+            libc::sigtimedwait(&set, std::ptr::null_mut(), &timeout);
+        }
+    }
+}
+
+/// The supervisor: waits for the task, ends the namespace, and exits as the task did
+/// so the agent's wait sees the task's own exit code or signal.
+unsafe fn supervise(task: libc::pid_t, init: libc::pid_t) -> ! {
+    // SAFETY: raw syscalls only.
+    unsafe {
+        // Drop the spawn's error pipe and the logs: the task holds its own copies.
+        libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
+        let mut status = 0;
+        loop {
+            let r = libc::waitpid(task, &mut status, 0);
+            if r == task {
+                break;
+            }
+            if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                status = 1 << 8;
+                break;
+            }
+        }
+        libc::kill(init, libc::SIGKILL);
+        libc::waitpid(init, std::ptr::null_mut(), 0);
+        if libc::WIFSIGNALED(status) {
+            let sig = libc::WTERMSIG(status);
+            let no_core = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+            libc::signal(sig, libc::SIG_DFL);
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, sig);
+            libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+            libc::kill(libc::getpid(), sig);
+            libc::_exit(128 + sig);
+        }
+        libc::_exit(libc::WEXITSTATUS(status))
+    }
+}
