@@ -1,0 +1,108 @@
+//! An `exec` job through a real `nomad agent -dev`: it runs isolated (its own PID
+//! namespace, as `nobody`), its output reaches `nomad alloc logs`, and `job stop`
+//! leaves no cgroup behind. Needs root and cgroups: missing in CI (`CI=true`) fails
+//! loudly, elsewhere the test says loudly that it did not run.
+
+use std::path::Path;
+
+use super::dev_agent::{DevAgent, both, stdout};
+
+const JOB: &str = r#"job "iso" {
+  datacenters = ["dc1"]
+
+  group "g" {
+    task "box" {
+      driver = "exec"
+
+      config {
+        command = "/bin/busybox"
+        args    = ["sh", "-c", "echo hello from $NOMAD_ALLOC_ID; echo uid=$(id -u) pid=$$ dir=$NOMAD_TASK_DIR; while true; do sleep 1; done"]
+      }
+
+      resources {
+        cpu    = 100
+        memory = 64
+      }
+    }
+  }
+}
+"#;
+
+fn root_with_cgroups() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let cgroups = Path::new("/sys/fs/cgroup/memory").is_dir()
+        || std::fs::read_to_string("/sys/fs/cgroup/cgroup.controllers")
+            .is_ok_and(|c| c.contains("memory"));
+    if root && cgroups {
+        return true;
+    }
+    let msg = format!(
+        "the exec e2e test needs root and cgroups (root={root}, cgroups={cgroups}); \
+         the exec driver is NOT tested end to end here"
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{msg}");
+    }
+    eprintln!("\n!!!!!!!! {msg} !!!!!!!!\n");
+    false
+}
+
+/// The allocation IDs in `job status` output.
+fn alloc_ids(status_out: &str) -> Vec<String> {
+    status_out
+        .split("Allocations")
+        .nth(1)
+        .unwrap_or("")
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+/// Whether any cgroup directory of the allocation (short or full ID prefix) exists.
+fn alloc_cgroup_exists(alloc_prefix: &str) -> bool {
+    ["/sys/fs/cgroup/memory/nomad", "/sys/fs/cgroup/nomad.slice"]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with(alloc_prefix))
+}
+
+#[test]
+fn exec_job_runs_isolated_and_logs() {
+    if !root_with_cgroups() {
+        return;
+    }
+    let agent = DevAgent::start();
+    agent.write("iso.nomad.hcl", JOB);
+    let run = agent.nomad(&["job", "run", "iso.nomad.hcl"]);
+    assert!(run.status.success(), "{}", both(&run));
+    agent.wait_for("the exec task to be running", || {
+        stdout(&agent.nomad(&["status", "iso"])).contains("running")
+    });
+    let status = stdout(&agent.nomad(&["status", "iso"]));
+    let ids = alloc_ids(&status);
+    assert_eq!(ids.len(), 1, "{status}");
+    let alloc = ids[0].clone();
+    agent.wait_for("the exec task's output in alloc logs", || {
+        stdout(&agent.nomad(&["alloc", "logs", &alloc])).contains("dir=")
+    });
+    let logs = stdout(&agent.nomad(&["alloc", "logs", &alloc]));
+    assert!(logs.contains("hello from "), "{logs}");
+    // nobody (Nomad's default exec user), PID 2 of its own namespace, task dir at /local.
+    assert!(logs.contains("uid=65534 pid=2 dir=/local"), "{logs}");
+    assert!(alloc_cgroup_exists(&alloc), "no cgroup for running alloc {alloc}");
+
+    let stop = agent.nomad(&["job", "stop", "iso"]);
+    assert!(stop.status.success(), "{}", both(&stop));
+    agent.wait_for("the job to be dead (stopped)", || {
+        stdout(&agent.nomad(&["status", "iso"])).contains("dead (stopped)")
+    });
+    agent.wait_for("the task's cgroup to be removed", || {
+        !alloc_cgroup_exists(&alloc)
+    });
+    let code = agent.terminate();
+    assert!(code.success(), "agent exits 0 on SIGTERM: {code:?}");
+}
