@@ -93,7 +93,10 @@ fn exec_job_runs_isolated_and_logs() {
     assert!(logs.contains("hello from "), "{logs}");
     // nobody (Nomad's default exec user), PID 2 of its own namespace, task dir at /local.
     assert!(logs.contains("uid=65534 pid=2 dir=/local"), "{logs}");
-    assert!(alloc_cgroup_exists(&alloc), "no cgroup for running alloc {alloc}");
+    assert!(
+        alloc_cgroup_exists(&alloc),
+        "no cgroup for running alloc {alloc}"
+    );
 
     let stop = agent.nomad(&["job", "stop", "iso"]);
     assert!(stop.status.success(), "{}", both(&stop));

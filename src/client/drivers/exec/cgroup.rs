@@ -173,6 +173,13 @@ impl TaskCgroup {
                 }
             }
         };
+        if !cg.pids().is_empty() {
+            // Another live task owns it: destroying it later would kill that task.
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("cgroup {} is in use", cg.dirs[0].display()),
+            ));
+        }
         for d in &cg.dirs {
             std::fs::create_dir_all(d)?;
         }
@@ -205,7 +212,10 @@ impl TaskCgroup {
             Hierarchy::V1 { .. } => {
                 let mem = &self.dirs[0];
                 if l.memory_max > 0 {
-                    write(&mem.join("memory.limit_in_bytes"), &l.memory_max.to_string())?;
+                    write(
+                        &mem.join("memory.limit_in_bytes"),
+                        &l.memory_max.to_string(),
+                    )?;
                     // memsw must be >= the limit; absent without swap accounting.
                     let _ = write(
                         &mem.join("memory.memsw.limit_in_bytes"),
@@ -220,10 +230,7 @@ impl TaskCgroup {
                 }
                 if l.cpu_shares > 0 {
                     let cpu = self.cpu_dir();
-                    write(
-                        &cpu.join("cpu.shares"),
-                        &l.cpu_shares.max(2).to_string(),
-                    )?;
+                    write(&cpu.join("cpu.shares"), &l.cpu_shares.max(2).to_string())?;
                 }
             }
         }
@@ -293,7 +300,10 @@ impl TaskCgroup {
             }
             Hierarchy::V1 { .. } => {
                 let acct = self.cpuacct_dir();
-                let total = read(&acct.join("cpuacct.usage")).trim().parse().unwrap_or(0);
+                let total = read(&acct.join("cpuacct.usage"))
+                    .trim()
+                    .parse()
+                    .unwrap_or(0);
                 // cpuacct.stat is in USER_HZ ticks: split the precise total by its ratio.
                 let ticks = read(&acct.join("cpuacct.stat"));
                 let (u, s) = (keyed(&ticks, "user"), keyed(&ticks, "system"));
@@ -368,7 +378,10 @@ impl TaskCgroup {
 
 fn write(path: &Path, value: &str) -> std::io::Result<()> {
     std::fs::write(path, value).map_err(|e| {
-        std::io::Error::new(e.kind(), format!("write {value:?} to {}: {e}", path.display()))
+        std::io::Error::new(
+            e.kind(),
+            format!("write {value:?} to {}: {e}", path.display()),
+        )
     })
 }
 

@@ -257,7 +257,10 @@ mod tests {
         let has = |p: &Path| targets.contains(&p.to_string_lossy().into_owned());
         assert!(has(&task.join("etc")), "etc is a real dir on every host");
         assert!(has(&task.join("alloc")) && has(&task.join("proc")) && has(&task.join("dev")));
-        let tmp_mode = std::fs::metadata(task.join("tmp")).unwrap().permissions().mode();
+        let tmp_mode = std::fs::metadata(task.join("tmp"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(tmp_mode & 0o7777, 0o1777);
         // Preparing again (a restarted task) keeps working.
         prepare(&task, Some(&alloc), (0, 0)).unwrap();

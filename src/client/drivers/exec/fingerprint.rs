@@ -80,7 +80,10 @@ mod tests {
         .driver_info();
         assert!(ok.detected && ok.healthy);
         assert_eq!(ok.health_description, "Healthy");
-        assert_eq!(ok.attributes.get("driver.exec").map(String::as_str), Some("true"));
+        assert_eq!(
+            ok.attributes.get("driver.exec").map(String::as_str),
+            Some("true")
+        );
         let user = HostSupport {
             root: false,
             cgroups: v1,
@@ -94,6 +97,9 @@ mod tests {
             cgroups: None,
         }
         .driver_info();
-        assert_eq!((bare.healthy, bare.health_description.as_str()), (false, NO_CGROUPS));
+        assert_eq!(
+            (bare.healthy, bare.health_description.as_str()),
+            (false, NO_CGROUPS)
+        );
     }
 }

@@ -148,10 +148,9 @@ impl TaskHandle for ExecHandle {
                     // The group, and anything that left it but not the cgroup.
                     self.kill_group(libc::SIGKILL);
                     let cg = self.cgroup.clone();
-                    let _ = tokio::task::spawn_blocking(move || {
-                        cg.kill_all(Duration::from_secs(5))
-                    })
-                    .await;
+                    let _ =
+                        tokio::task::spawn_blocking(move || cg.kill_all(Duration::from_secs(5)))
+                            .await;
                 }
             }
             self.wait_exit().await

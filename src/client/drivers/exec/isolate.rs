@@ -78,6 +78,19 @@ unsafe fn write_file(path: *const libc::c_char, value: &[u8]) -> io::Result<()> 
     }
 }
 
+/// Moves the calling process into the cgroups whose `cgroup.procs` files are given
+/// (a `pre_exec` hook on its own for raw_exec, which wants accounting only).
+///
+/// # Safety
+/// Async-signal-safe: may be called between fork and exec.
+pub unsafe fn join_cgroups(procs: &[CString]) -> io::Result<()> {
+    for f in procs {
+        // SAFETY: a NUL-terminated path; "0" means the writer, its children follow.
+        unsafe { write_file(f.as_ptr(), b"0")? };
+    }
+    Ok(())
+}
+
 fn ptr(c: &Option<CString>) -> *const libc::c_char {
     c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
 }
@@ -131,10 +144,7 @@ impl Isolation {
     unsafe fn become_task(&self) -> io::Result<()> {
         // SAFETY: raw syscalls on prepared C strings.
         unsafe {
-            for f in &self.cgroup_procs {
-                // "0" means the writer; its children inherit the group.
-                write_file(f.as_ptr(), b"0")?;
-            }
+            join_cgroups(&self.cgroup_procs)?;
             for sig in 1..32 {
                 libc::signal(sig, libc::SIG_DFL);
             }
@@ -145,7 +155,13 @@ impl Isolation {
             check(libc::chdir(c"/".as_ptr()))?;
             for cap in 0..=self.cap_last {
                 if !KEPT_CAPS.contains(&cap) {
-                    check(libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0))?;
+                    check(libc::prctl(
+                        libc::PR_CAPBSET_DROP,
+                        cap as libc::c_ulong,
+                        0,
+                        0,
+                        0,
+                    ))?;
                 }
             }
             let gid = self.gid;
@@ -179,7 +195,11 @@ unsafe fn run_op(op: &MountOp) -> io::Result<()> {
                 ptr(data).cast(),
             )),
             MountOp::Touch(p) => {
-                let fd = libc::open(p.as_ptr(), libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o666);
+                let fd = libc::open(
+                    p.as_ptr(),
+                    libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC,
+                    0o666,
+                );
                 if fd < 0 {
                     return Err(io::Error::last_os_error());
                 }
@@ -187,7 +207,9 @@ unsafe fn run_op(op: &MountOp) -> io::Result<()> {
                 Ok(())
             }
             MountOp::Mkdir(p) => check(libc::mkdir(p.as_ptr(), 0o755)),
-            MountOp::Symlink { target, link } => check(libc::symlink(target.as_ptr(), link.as_ptr())),
+            MountOp::Symlink { target, link } => {
+                check(libc::symlink(target.as_ptr(), link.as_ptr()))
+            }
         }
     }
 }

@@ -14,10 +14,10 @@ mod chroot;
 mod fingerprint;
 mod handle;
 mod isolate;
-mod usage;
-mod user;
 #[cfg(test)]
 mod tests;
+mod usage;
+mod user;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,9 +30,12 @@ use tokio::process::Command;
 use super::{BoxFuture, Driver, TaskHandle, TaskSpec};
 use crate::client::error::{ClientError, Result};
 
+pub(crate) use cgroup::TaskCgroup;
 pub use cgroup::{Hierarchy, Limits};
 pub use fingerprint::{HostSupport, NO_CGROUPS, NOT_ROOT};
 pub use handle::{ExecHandle, OOM_MESSAGE};
+pub(crate) use isolate::join_cgroups;
+pub(crate) use usage::CgroupTracker;
 
 /// Task dirs as the task sees them, by the variable naming them.
 const TASK_DIRS: [(&str, &str); 3] = [
@@ -94,11 +97,7 @@ impl ExecDriver {
             }
         })?;
         let cg = Arc::new(cg);
-                let cgroup_procs = cg
-            .procs_files()
-            .iter()
-            .map(|p| cstring(p))
-            .collect::<Result<Vec<_>>>()?;
+        let cgroup_procs = procs_cstrings(&cg)?;
         let iso = isolate::Isolation {
             cgroup_procs,
             chroot: plan,
@@ -106,11 +105,17 @@ impl ExecDriver {
             gid: user.gid,
             cap_last: isolate::cap_last(),
         };
-        let mut env: BTreeMap<String, String> =
-            spec.env.iter().map(|(k, v)| (k.clone(), inside(v))).collect();
-        env.entry("PATH".into()).or_insert_with(|| DEFAULT_PATH.into());
-        env.entry("HOME".into()).or_insert_with(|| user.home.clone());
-        env.entry("USER".into()).or_insert_with(|| user.name.clone());
+        let mut env: BTreeMap<String, String> = spec
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), inside(v)))
+            .collect();
+        env.entry("PATH".into())
+            .or_insert_with(|| DEFAULT_PATH.into());
+        env.entry("HOME".into())
+            .or_insert_with(|| user.home.clone());
+        env.entry("USER".into())
+            .or_insert_with(|| user.name.clone());
         let mut cmd = Command::new(inside(&command));
         cmd.args(args.iter().map(|a| inside(a)))
             .env_clear()
@@ -150,6 +155,11 @@ impl ExecDriver {
 
 fn piped_if(on: bool) -> Stdio {
     if on { Stdio::piped() } else { Stdio::null() }
+}
+
+/// `cgroup.procs` paths of `cg` as C strings, for a `pre_exec` hook.
+pub(crate) fn procs_cstrings(cg: &TaskCgroup) -> Result<Vec<std::ffi::CString>> {
+    cg.procs_files().iter().map(|p| cstring(p)).collect()
 }
 
 fn cstring(p: &Path) -> Result<std::ffi::CString> {

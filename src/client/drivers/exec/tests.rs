@@ -58,20 +58,37 @@ impl Task {
         config.insert("args".into(), serde_json::json!(["sh", "-c", script]));
         let host = |p: &Path| p.to_string_lossy().into_owned();
         let env = BTreeMap::from([
-            ("NOMAD_ALLOC_DIR".to_string(), host(&alloc_root.join("alloc"))),
-            ("NOMAD_TASK_DIR".to_string(), host(&self.task_dir.join("local"))),
-            ("NOMAD_SECRETS_DIR".to_string(), host(&self.task_dir.join("secrets"))),
+            (
+                "NOMAD_ALLOC_DIR".to_string(),
+                host(&alloc_root.join("alloc")),
+            ),
+            (
+                "NOMAD_TASK_DIR".to_string(),
+                host(&self.task_dir.join("local")),
+            ),
+            (
+                "NOMAD_SECRETS_DIR".to_string(),
+                host(&self.task_dir.join("secrets")),
+            ),
             ("NOMAD_MEMORY_LIMIT".to_string(), memory_mb.to_string()),
             ("NOMAD_CPU_LIMIT".to_string(), "100".to_string()),
         ]);
         TaskSpec {
-            alloc_id: alloc_root.file_name().unwrap().to_string_lossy().into_owned(),
+            alloc_id: alloc_root
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
             task_name: "t".into(),
             config,
             env,
             task_dir: self.task_dir.clone(),
-            stdout: Some(LogRotator::with_limits(&self.log_dir, "t", "stdout", 2, 1 << 20).unwrap()),
-            stderr: Some(LogRotator::with_limits(&self.log_dir, "t", "stderr", 2, 1 << 20).unwrap()),
+            stdout: Some(
+                LogRotator::with_limits(&self.log_dir, "t", "stdout", 2, 1 << 20).unwrap(),
+            ),
+            stderr: Some(
+                LogRotator::with_limits(&self.log_dir, "t", "stderr", 2, 1 << 20).unwrap(),
+            ),
             user: user.into(),
             mhz_per_core: 1000.0,
         }
@@ -92,7 +109,11 @@ impl Task {
             }
         })
         .await;
-        assert!(waited.is_ok(), "no {needle:?} in stdout: {:?}", self.stdout());
+        assert!(
+            waited.is_ok(),
+            "no {needle:?} in stdout: {:?}",
+            self.stdout()
+        );
     }
 }
 
@@ -143,11 +164,17 @@ async fn namespaces_are_private_and_mounts_stay_inside() {
         let host = std::fs::read_link(format!("/proc/self/ns/{ns}")).unwrap();
         let line = format!("{ns}={}", host.display());
         assert!(out.contains(&format!("{ns}=")), "{out:?}");
-        assert!(!out.contains(&line), "{ns} namespace shared with the host: {out:?}");
+        assert!(
+            !out.contains(&line),
+            "{ns} namespace shared with the host: {out:?}"
+        );
     }
     // Root inside lacks CAP_SYS_ADMIN (Nomad's capability set): no renaming the host.
     assert!(out.contains("hostname"), "sethostname should fail: {out:?}");
-    assert!(out.contains(" /proc proc ") && out.contains(" /alloc "), "{out:?}");
+    assert!(
+        out.contains(" /proc proc ") && out.contains(" /alloc "),
+        "{out:?}"
+    );
     // Nothing the task mounted is visible on the host.
     let host_mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(
@@ -223,8 +250,15 @@ async fn exit_codes_and_logs() {
     }
     let t = Task::new();
     let (_, r) = run(&t, "", 64, "echo out; echo err >&2; exit 7").await;
-    assert_eq!((r.exit_code, r.signal, r.oom_killed), (7, 0, false), "{r:?}");
-    assert_eq!((t.stdout().as_str(), t.stderr().as_str()), ("out\n", "err\n"));
+    assert_eq!(
+        (r.exit_code, r.signal, r.oom_killed),
+        (7, 0, false),
+        "{r:?}"
+    );
+    assert_eq!(
+        (t.stdout().as_str(), t.stderr().as_str()),
+        ("out\n", "err\n")
+    );
     let t = Task::new();
     let mut spec = t.spec("", 64, "");
     spec.config
@@ -262,7 +296,10 @@ async fn signal_and_stop_with_timeout() {
     // SIGINT is ignored: only the kill after the timeout ends it.
     let r = h.stop("SIGINT", Duration::from_millis(500)).await;
     assert_eq!(r.signal, libc::SIGKILL, "{r:?}");
-    assert!(matches!(h.signal("SIGHUP"), Err(ClientError::TaskNotRunning)));
+    assert!(matches!(
+        h.signal("SIGHUP"),
+        Err(ClientError::TaskNotRunning)
+    ));
     assert!(!h.cgroup_exists());
 }
 
@@ -283,6 +320,28 @@ async fn stats_come_from_the_cgroup() {
     assert!(s.cpu_stats.total_ticks > 0.0);
     assert!(s.memory_stats.usage > 0, "{:?}", s.memory_stats);
     h.stop("SIGKILL", Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_live_tasks_cgroup_is_never_shared() {
+    if !isolation_available() {
+        return;
+    }
+    let t = Task::new();
+    let d = ExecDriver::new();
+    let first = d.start_task(t.spec("", 64, "echo up; sleep 30")).unwrap();
+    t.wait_for_output("up").await;
+    // Same allocation and task: its cgroup is taken, and the first task survives.
+    match d.start_task(t.spec("", 64, "true")) {
+        Err(ClientError::DriverStart { message, .. }) => {
+            assert!(message.contains("in use"), "{message}")
+        }
+        other => panic!("expected a refusal, got {:?}", other.map(|h| h.pid())),
+    }
+    assert!(first.signal("SIGCONT").is_ok());
+    assert!(first.cgroup_exists());
+    let r = first.stop("SIGTERM", Duration::from_secs(10)).await;
+    assert_eq!(r.signal, libc::SIGTERM, "{r:?}");
 }
 
 #[tokio::test]
@@ -307,10 +366,22 @@ fn limits_follow_memory_max() {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<BTreeMap<_, _>>()
     };
-    let l = limits(&env(&[("NOMAD_MEMORY_LIMIT", "64"), ("NOMAD_CPU_LIMIT", "500")]));
-    assert_eq!((l.memory_max, l.memory_low, l.cpu_shares), (64 << 20, 0, 500));
-    let l = limits(&env(&[("NOMAD_MEMORY_LIMIT", "64"), ("NOMAD_MEMORY_MAX_LIMIT", "128")]));
+    let l = limits(&env(&[
+        ("NOMAD_MEMORY_LIMIT", "64"),
+        ("NOMAD_CPU_LIMIT", "500"),
+    ]));
+    assert_eq!(
+        (l.memory_max, l.memory_low, l.cpu_shares),
+        (64 << 20, 0, 500)
+    );
+    let l = limits(&env(&[
+        ("NOMAD_MEMORY_LIMIT", "64"),
+        ("NOMAD_MEMORY_MAX_LIMIT", "128"),
+    ]));
     assert_eq!((l.memory_max, l.memory_low), (128 << 20, 64 << 20));
     let dirs = vec![("/data/alloc/a/t/local".to_string(), "/local")];
-    assert_eq!(to_inside("/data/alloc/a/t/local/run.sh", &dirs), "/local/run.sh");
+    assert_eq!(
+        to_inside("/data/alloc/a/t/local/run.sh", &dirs),
+        "/local/run.sh"
+    );
 }

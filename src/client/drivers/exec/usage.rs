@@ -32,7 +32,8 @@ impl CgroupTracker {
         if let Some((then, prev)) = self.last {
             let wall_ns = now.duration_since(then).as_nanos() as f64;
             if wall_ns > 0.0 {
-                let pct = |now: u64, before: u64| now.saturating_sub(before) as f64 / wall_ns * 100.0;
+                let pct =
+                    |now: u64, before: u64| now.saturating_sub(before) as f64 / wall_ns * 100.0;
                 cpu.percent = pct(u.cpu_total_ns, prev.cpu_total_ns);
                 cpu.user_mode = pct(u.cpu_user_ns, prev.cpu_user_ns);
                 cpu.system_mode = pct(u.cpu_system_ns, prev.cpu_system_ns);

@@ -62,7 +62,10 @@ mod tests {
         )
         .unwrap();
         let n = lookup_in(&p, "nobody").unwrap();
-        assert_eq!((n.uid, n.gid, n.home.as_str()), (65534, 65533, "/nonexistent"));
+        assert_eq!(
+            (n.uid, n.gid, n.home.as_str()),
+            (65534, 65533, "/nonexistent")
+        );
         assert_eq!(lookup_in(&p, "0").unwrap().name, "root");
         let e = lookup_in(&p, "ghost").unwrap_err().to_string();
         assert!(e.contains("failed to identify user \"ghost\""), "{e}");
