@@ -300,14 +300,17 @@ impl TaskCgroup {
             }
             Hierarchy::V1 { .. } => {
                 let acct = self.cpuacct_dir();
-                let total = read(&acct.join("cpuacct.usage"))
+                let total: u64 = read(&acct.join("cpuacct.usage"))
                     .trim()
                     .parse()
                     .unwrap_or(0);
                 // cpuacct.stat is in USER_HZ ticks: split the precise total by its ratio.
                 let ticks = read(&acct.join("cpuacct.stat"));
                 let (u, s) = (keyed(&ticks, "user"), keyed(&ticks, "system"));
-                let user = if u + s > 0 { total * u / (u + s) } else { 0 };
+                // u128: ns times ticks overflows u64 after days of cpu time.
+                let user = (u128::from(total) * u128::from(u))
+                    .checked_div(u128::from(u + s))
+                    .map_or(0, |v| v as u64);
                 let cpu = read(&self.cpu_dir().join("cpu.stat"));
                 CgroupUsage {
                     memory: num("memory.usage_in_bytes"),
