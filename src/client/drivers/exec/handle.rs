@@ -7,11 +7,12 @@ use std::os::unix::process::ExitStatusExt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::process::Child;
+use tokio::process::{Child, Command};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::cgroup::TaskCgroup;
+use super::enter::Entry;
 use super::usage::CgroupTracker;
 use crate::client::drivers::{BoxFuture, ExitResult, TaskHandle, signal};
 use crate::client::error::{ClientError, Result};
@@ -28,6 +29,8 @@ pub struct ExecHandle {
     pid: u32,
     exit: watch::Receiver<Option<ExitResult>>,
     cgroup: Arc<TaskCgroup>,
+    /// How to run another command inside the task.
+    entry: Entry,
     cpu: Mutex<CgroupTracker>,
     mhz: f64,
 }
@@ -37,6 +40,7 @@ impl ExecHandle {
     pub fn watch(
         mut child: Child,
         cgroup: Arc<TaskCgroup>,
+        entry: Entry,
         pumps: Vec<JoinHandle<()>>,
         mhz: f64,
     ) -> Self {
@@ -80,6 +84,7 @@ impl ExecHandle {
             pid,
             exit: rx,
             cgroup,
+            entry,
             cpu: Mutex::new(CgroupTracker::default()),
             mhz,
         }
@@ -110,6 +115,31 @@ impl ExecHandle {
                 ..Default::default()
             },
         }
+    }
+
+    /// A command running `argv` inside this task, for `alloc exec`: the task's
+    /// namespaces, root, cgroup, user and capabilities. The caller sets stdio and
+    /// env (the command starts with an empty one) and spawns it; its exit mirrors
+    /// the command's. Signals reach the command through the spawned process's group
+    /// (set with `process_group(0)`), or with `tty` through stdin, its terminal.
+    pub fn command(&self, argv: &[String], tty: bool) -> Result<Command> {
+        let Some((program, args)) = argv.split_first() else {
+            return Err(ClientError::TaskConfig("no command given".into()));
+        };
+        if self.exited() {
+            return Err(ClientError::TaskNotRunning);
+        }
+        let entry = Entry {
+            tty,
+            ..self.entry.clone()
+        };
+        let mut cmd = Command::new(program);
+        cmd.args(args).env_clear().kill_on_drop(false);
+        // SAFETY: `enter` only makes async-signal-safe calls on prepared data.
+        unsafe {
+            cmd.pre_exec(move || entry.enter());
+        }
+        Ok(cmd)
     }
 
     /// Whether the task's cgroup still exists (it is removed once the task ends).

@@ -52,7 +52,8 @@ pub fn cap_last() -> u32 {
         .unwrap_or(40)
 }
 
-fn check(r: libc::c_int) -> io::Result<()> {
+/// A syscall's result as `io::Result`.
+pub(super) fn check(r: libc::c_int) -> io::Result<()> {
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -153,23 +154,32 @@ impl Isolation {
             }
             check(libc::chroot(self.chroot.root.as_ptr()))?;
             check(libc::chdir(c"/".as_ptr()))?;
-            for cap in 0..=self.cap_last {
-                if !KEPT_CAPS.contains(&cap) {
-                    check(libc::prctl(
-                        libc::PR_CAPBSET_DROP,
-                        cap as libc::c_ulong,
-                        0,
-                        0,
-                        0,
-                    ))?;
-                }
-            }
-            let gid = self.gid;
-            check(libc::setgroups(1, &gid))?;
-            check(libc::setgid(self.gid))?;
-            check(libc::setuid(self.uid))?;
+            become_user(self.cap_last, self.uid, self.gid)
         }
-        Ok(())
+    }
+}
+
+/// Drops the capabilities a task may not have, then becomes `uid`/`gid`.
+///
+/// # Safety
+/// Async-signal-safe; meant for between fork and exec.
+pub(super) unsafe fn become_user(cap_last: u32, uid: u32, gid: u32) -> io::Result<()> {
+    // SAFETY: raw syscalls.
+    unsafe {
+        for cap in 0..=cap_last {
+            if !KEPT_CAPS.contains(&cap) {
+                check(libc::prctl(
+                    libc::PR_CAPBSET_DROP,
+                    cap as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                ))?;
+            }
+        }
+        check(libc::setgroups(1, &gid))?;
+        check(libc::setgid(gid))?;
+        check(libc::setuid(uid))
     }
 }
 
@@ -243,19 +253,38 @@ unsafe fn supervise(task: libc::pid_t, init: libc::pid_t) -> ! {
     unsafe {
         // Drop the spawn's error pipe and the logs: the task holds its own copies.
         libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
-        let mut status = 0;
-        loop {
-            let r = libc::waitpid(task, &mut status, 0);
-            if r == task {
-                break;
-            }
-            if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-                status = 1 << 8;
-                break;
-            }
-        }
+        let status = wait_child(task);
         libc::kill(init, libc::SIGKILL);
         libc::waitpid(init, std::ptr::null_mut(), 0);
+        mirror_exit(status)
+    }
+}
+
+/// Waits for child `pid`; its wait status (exit 1 if it cannot be waited for).
+///
+/// # Safety
+/// Async-signal-safe.
+pub(super) unsafe fn wait_child(pid: libc::pid_t) -> libc::c_int {
+    let mut status = 0;
+    loop {
+        // SAFETY: waitpid writes only into `status`.
+        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if r == pid {
+            return status;
+        }
+        if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return 1 << 8;
+        }
+    }
+}
+
+/// Exits with wait status `status`: the same code, or death by the same signal.
+///
+/// # Safety
+/// Async-signal-safe.
+pub(super) unsafe fn mirror_exit(status: libc::c_int) -> ! {
+    // SAFETY: raw syscalls.
+    unsafe {
         if libc::WIFSIGNALED(status) {
             let sig = libc::WTERMSIG(status);
             let no_core = libc::rlimit {

@@ -6,11 +6,13 @@
 //!
 //! Files: `fingerprint` (can this host run it), `cgroup` (v1/v2 groups, limits,
 //! usage, OOM), `chroot` (the root filesystem plan), `user` (passwd lookup),
-//! `isolate` (what runs between fork and exec), `handle` (the running task),
+//! `isolate` (what runs between fork and exec), `enter` (a command inside a
+//! running task, for `alloc exec`), `handle` (the running task),
 //! `usage` (cgroup readings into Nomad's stats).
 
 mod cgroup;
 mod chroot;
+mod enter;
 mod fingerprint;
 mod handle;
 mod isolate;
@@ -98,6 +100,15 @@ impl ExecDriver {
         })?;
         let cg = Arc::new(cg);
         let cgroup_procs = procs_cstrings(&cg)?;
+        let mut entry = enter::Entry {
+            ns: Vec::new(),
+            root: plan.root.clone(),
+            cgroup_procs: cgroup_procs.clone(),
+            uid: user.uid,
+            gid: user.gid,
+            cap_last: isolate::cap_last(),
+            tty: false,
+        };
         let iso = isolate::Isolation {
             cgroup_procs,
             chroot: plan,
@@ -142,6 +153,7 @@ impl ExecDriver {
                 });
             }
         };
+        entry.ns = enter::Entry::ns_of(child.id().unwrap_or(0));
         let mut pumps = Vec::new();
         if let (Some(out), Some(rot)) = (child.stdout.take(), spec.stdout.take()) {
             pumps.push(tokio::spawn(rot.pump(out)));
@@ -149,7 +161,13 @@ impl ExecDriver {
         if let (Some(err), Some(rot)) = (child.stderr.take(), spec.stderr.take()) {
             pumps.push(tokio::spawn(rot.pump(err)));
         }
-        Ok(ExecHandle::watch(child, cg, pumps, spec.mhz_per_core))
+        Ok(ExecHandle::watch(
+            child,
+            cg,
+            entry,
+            pumps,
+            spec.mhz_per_core,
+        ))
     }
 }
 

@@ -345,6 +345,58 @@ async fn a_live_tasks_cgroup_is_never_shared() {
 }
 
 #[tokio::test]
+async fn commands_run_inside_the_running_task() {
+    if !isolation_available() {
+        return;
+    }
+    let t = Task::new();
+    let h = ExecDriver::new()
+        .start_task(t.spec(
+            "nobody",
+            64,
+            "echo up > /local/marker; echo up; exec sleep 30",
+        ))
+        .unwrap();
+    t.wait_for_output("up").await;
+    let argv: Vec<String> = [BUSYBOX, "sh", "-c", "id -u; cat /local/marker; ps; exit 3"]
+        .map(String::from)
+        .to_vec();
+    let out = h
+        .command(&argv, false)
+        .unwrap()
+        .env("PATH", "/bin")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let nobody = user::lookup("nobody").unwrap().uid;
+    assert!(text.starts_with(&format!("{nobody}\nup\n")), "{text}");
+    // Same PID namespace: the task's own sleep is PID 2, and nothing of the host shows.
+    let sleep_line = text.lines().find(|l| l.contains("sleep 30"));
+    assert!(
+        sleep_line.is_some_and(|l| l.split_whitespace().next() == Some("2")),
+        "{text}"
+    );
+    assert!(text.lines().count() < 10, "host processes visible: {text}");
+    assert!(matches!(
+        h.command(&[], false),
+        Err(ClientError::TaskConfig(_))
+    ));
+    h.stop("SIGTERM", Duration::from_secs(10)).await;
+    assert!(matches!(
+        h.command(&argv, false),
+        Err(ClientError::TaskNotRunning)
+    ));
+}
+
+#[tokio::test]
 async fn unhealthy_host_refuses_tasks() {
     let t = Task::new();
     let d = ExecDriver::with_support(HostSupport {
