@@ -164,7 +164,7 @@ pub fn sample_process_group(pgid: i32) -> ProcSample {
         {
             s.utime += ut;
             s.stime += st;
-            s.rss += rss * page;
+            s.rss += resident_pages(pid).unwrap_or(rss) * page;
         }
     }
     s
@@ -181,10 +181,17 @@ pub fn sample_pids(pids: &[i32]) -> ProcSample {
         if let Some((_, ut, st, rss)) = parse_proc_stat(&line) {
             s.utime += ut;
             s.stime += st;
-            s.rss += rss * page;
+            s.rss += resident_pages(&pid.to_string()).unwrap_or(rss) * page;
         }
     }
     s
+}
+
+/// Resident pages from `/proc/<pid>/statm`: exact, where `stat`'s rss field is
+/// the kernel's per-cpu approximation and reads 0 for a process just started.
+fn resident_pages(pid: &str) -> Option<u64> {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    statm.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn page_size() -> u64 {
