@@ -17,7 +17,7 @@
 use std::ffi::CString;
 use std::io;
 
-use super::isolate::{become_user, check, join_cgroups, mirror_exit, wait_child};
+use super::isolate::{become_user, check, close_all_fds, join_cgroups, mirror_exit, wait_child};
 
 /// Namespaces entered, by their `/proc/<pid>/ns` file and `setns` type.
 const NAMESPACES: [(&str, libc::c_int); 4] = [
@@ -96,7 +96,7 @@ impl Entry {
                 }
                 return become_user(self.cap_last, self.uid, self.gid);
             }
-            libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
+            close_all_fds();
             mirror_exit(wait_child(child))
         }
     }

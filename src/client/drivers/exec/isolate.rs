@@ -229,7 +229,7 @@ unsafe fn run_op(op: &MountOp) -> io::Result<()> {
 unsafe fn run_init() -> ! {
     // SAFETY: raw syscalls only.
     unsafe {
-        libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
+        close_all_fds();
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, libc::SIGCHLD);
@@ -252,11 +252,35 @@ unsafe fn supervise(task: libc::pid_t, init: libc::pid_t) -> ! {
     // SAFETY: raw syscalls only.
     unsafe {
         // Drop the spawn's error pipe and the logs: the task holds its own copies.
-        libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
+        close_all_fds();
         let status = wait_child(task);
         libc::kill(init, libc::SIGKILL);
         libc::waitpid(init, std::ptr::null_mut(), 0);
         mirror_exit(status)
+    }
+}
+
+/// Closes every file descriptor. Whoever keeps the spawn's error pipe open keeps
+/// the agent's `spawn` waiting, so kernels without `close_range` (before 5.9) get
+/// the slow way.
+///
+/// # Safety
+/// Async-signal-safe.
+pub(super) unsafe fn close_all_fds() {
+    // SAFETY: raw syscalls.
+    unsafe {
+        if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) == 0 {
+            return;
+        }
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        let max = if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
+            lim.rlim_cur.min(1 << 20) as libc::c_int
+        } else {
+            1024
+        };
+        for fd in 0..max {
+            libc::close(fd);
+        }
     }
 }
 
