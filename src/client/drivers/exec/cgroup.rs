@@ -444,6 +444,60 @@ mod tests {
         assert_eq!(Hierarchy::from_mountinfo("", |_| None), None);
     }
 
+    /// The v2 file protocol, over a plain directory standing in for cgroupfs (this
+    /// host's real hierarchy is v1, which the driver tests exercise for real).
+    #[test]
+    fn v2_limits_and_usage_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let h = Hierarchy::V2 {
+            root: tmp.path().to_path_buf(),
+        };
+        let limits = Limits {
+            cpu_shares: 1024,
+            memory_max: 128 << 20,
+            memory_low: 64 << 20,
+        };
+        let cg = TaskCgroup::create(&h, "a1.web", limits).unwrap();
+        let dir = tmp.path().join("nomad.slice/a1.web.scope");
+        let f = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+        assert_eq!(f("cpu.weight"), "39");
+        assert_eq!(f("memory.max"), (128u64 << 20).to_string());
+        assert_eq!(f("memory.low"), (64u64 << 20).to_string());
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("nomad.slice/cgroup.subtree_control")).unwrap(),
+            "+cpu +memory"
+        );
+        assert_eq!(cg.procs_files(), vec![dir.join("cgroup.procs")]);
+        for (name, text) in [
+            ("memory.current", "4096\n"),
+            ("memory.peak", "8192\n"),
+            ("memory.stat", "anon 1024\nfile 2048\nfile_mapped 512\n"),
+            (
+                "cpu.stat",
+                "usage_usec 30\nuser_usec 20\nsystem_usec 10\nnr_throttled 2\nthrottled_usec 5\n",
+            ),
+            ("memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n"),
+            ("cgroup.procs", "42\n43\n"),
+        ] {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        let u = cg.usage();
+        assert_eq!(
+            (u.memory, u.memory_peak, u.rss, u.cache),
+            (4096, 8192, 1024, 2048)
+        );
+        assert_eq!(
+            (u.cpu_total_ns, u.cpu_user_ns, u.cpu_system_ns),
+            (30_000, 20_000, 10_000)
+        );
+        assert_eq!((u.throttled_periods, u.throttled_ns), (2, 5_000));
+        assert_eq!(cg.oom_kills(), 1);
+        assert_eq!(cg.pids(), vec![42, 43]);
+        // A group with members is never taken over by a second task.
+        let again = TaskCgroup::create(&h, "a1.web", Limits::default()).unwrap_err();
+        assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+    }
+
     #[test]
     fn weights_and_keyed_values() {
         assert_eq!(shares_to_weight(2), 1);

@@ -137,6 +137,14 @@ pub fn prepare(task_dir: &Path, alloc_dir: Option<&Path>, owner: (u32, u32)) -> 
         }
     }
     if let Some(alloc) = alloc_dir {
+        // Shared with the group's other tasks, whoever they run as (Nomad's 0777).
+        for sub in ["data", "tmp"] {
+            let d = alloc.join(sub);
+            if d.is_dir() {
+                std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777))
+                    .map_err(io("chmod", &d))?;
+            }
+        }
         let inside = task_dir.join("alloc");
         std::fs::create_dir_all(&inside).map_err(io("create directory", &inside))?;
         bind(alloc, &inside, false, &mut ops)?;

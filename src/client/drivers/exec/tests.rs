@@ -199,13 +199,21 @@ async fn runs_as_the_requested_user() {
             user,
             64,
             "id -u; echo dir=$NOMAD_TASK_DIR; echo hi > /local/f && cat /local/f; \
-             echo x > /alloc/data/x 2>/dev/null || echo alloc-data-denied",
+             echo shared > /alloc/data/x && echo alloc-data-ok; \
+             touch /etc/nope 2>/dev/null || echo etc-read-only",
         )
         .await;
         assert!(r.successful(), "{user}: {r:?} {:?}", t.stderr());
         let out = t.stdout();
         assert!(out.starts_with(&format!("{uid}\n")), "{user}: {out:?}");
         assert!(out.contains("dir=/local\nhi\n"), "{user}: {out:?}");
+        assert!(
+            out.contains("alloc-data-ok\netc-read-only\n"),
+            "{user}: {out:?}"
+        );
+        // The file the task wrote is in the allocation's shared dir on the host.
+        let shared = t.task_dir.parent().unwrap().join("alloc/data/x");
+        assert_eq!(std::fs::read_to_string(shared).unwrap(), "shared\n");
     }
     let t = Task::new();
     match ExecDriver::new().start_task(t.spec("no-such-user-here", 64, "true")) {
