@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! agent
-//!  └─ supervisor (host PID P, process group P)  unshares mount/ipc/uts/pid,
+//!  └─ supervisor (host PID P, process group P)  unshares mount/uts (+ipc/pid),
 //!      │                                        ignores signals, waits for the task,
 //!      │                                        then exits the way the task did
 //!      ├─ init (PID 1 inside)                   reaps orphans; its death tears the
@@ -42,6 +42,9 @@ pub struct Isolation {
     pub gid: u32,
     /// Highest capability number of this kernel.
     pub cap_last: u32,
+    /// Namespaces to unshare (`CLONE_NEW*`); mount and UTS always, PID and IPC
+    /// unless the task asked for the host's.
+    pub namespaces: libc::c_int,
 }
 
 /// The kernel's highest capability number, for `Isolation`.
@@ -105,9 +108,7 @@ impl Isolation {
     pub unsafe fn enter(&self) -> io::Result<()> {
         // SAFETY: only raw syscalls and libc calls that are async-signal-safe.
         unsafe {
-            check(libc::unshare(
-                libc::CLONE_NEWNS | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS | libc::CLONE_NEWPID,
-            ))?;
+            check(libc::unshare(self.namespaces))?;
             // Nothing mounted from here on may propagate back to the host.
             check(libc::mount(
                 std::ptr::null(),

@@ -2,6 +2,7 @@
 //! Nomad's: private PID, mount, IPC and UTS namespaces, a chroot of host paths in
 //! the task directory, a cgroup carrying its cpu weight and memory limit, as the
 //! task's `user` (default `nobody`), with Nomad's reduced capability set.
+//! `config { pid_mode, ipc_mode }` = "host" shares those namespaces with the host.
 //! Healthy only as root with cgroups.
 //!
 //! Files: `fingerprint` (can this host run it), `cgroup` (v1/v2 groups, limits,
@@ -82,6 +83,15 @@ impl ExecDriver {
             return Err(ClientError::DriverUnavailable("exec".into()));
         };
         let (command, args) = super::raw_exec::command_line(&spec.config)?;
+        let mut namespaces = libc::CLONE_NEWNS | libc::CLONE_NEWUTS;
+        for (key, flag) in [
+            ("pid_mode", libc::CLONE_NEWPID),
+            ("ipc_mode", libc::CLONE_NEWIPC),
+        ] {
+            if mode(&spec.config, key)? == "private" {
+                namespaces |= flag;
+            }
+        }
         let user = user::lookup(&spec.user)?;
         let host_dirs: Vec<(String, &str)> = TASK_DIRS
             .iter()
@@ -115,6 +125,7 @@ impl ExecDriver {
             uid: user.uid,
             gid: user.gid,
             cap_last: isolate::cap_last(),
+            namespaces,
         };
         let mut env: BTreeMap<String, String> = spec
             .env
@@ -168,6 +179,18 @@ impl ExecDriver {
             pumps,
             spec.mhz_per_core,
         ))
+    }
+}
+
+/// `pid_mode` / `ipc_mode`: "private" (the default) or "host".
+fn mode<'a>(config: &'a BTreeMap<String, serde_json::Value>, key: &str) -> Result<&'a str> {
+    match config.get(key) {
+        None | Some(serde_json::Value::Null) => Ok("private"),
+        Some(serde_json::Value::String(s)) if s.is_empty() => Ok("private"),
+        Some(serde_json::Value::String(s)) if s == "private" || s == "host" => Ok(s),
+        Some(other) => Err(ClientError::TaskConfig(format!(
+            "{key} must be \"private\" or \"host\", got {other}"
+        ))),
     }
 }
 

@@ -187,6 +187,41 @@ async fn namespaces_are_private_and_mounts_stay_inside() {
 }
 
 #[tokio::test]
+async fn host_pid_mode_shares_the_hosts_processes() {
+    if !isolation_available() {
+        return;
+    }
+    let t = Task::new();
+    let mut spec = t.spec(
+        "",
+        64,
+        "ls /proc/$PPID/stat >/dev/null && echo parent-visible; ls -d /proc/[0-9]* | wc -l",
+    );
+    spec.config
+        .insert("pid_mode".into(), serde_json::json!("host"));
+    spec.config
+        .insert("ipc_mode".into(), serde_json::json!("host"));
+    let h = ExecDriver::new().start_task(spec).unwrap();
+    let r = tokio::time::timeout(DEADLINE, h.wait()).await.unwrap();
+    assert!(r.successful(), "{r:?} {:?}", t.stderr());
+    let out = t.stdout();
+    assert!(out.starts_with("parent-visible\n"), "{out:?}");
+    let count: usize = out
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap();
+    assert!(count > 10, "host processes should be visible: {out:?}");
+    let mut bad = t.spec("", 64, "true");
+    bad.config
+        .insert("pid_mode".into(), serde_json::json!("shared"));
+    match ExecDriver::new().start_task(bad) {
+        Err(ClientError::TaskConfig(m)) => assert!(m.contains("pid_mode"), "{m}"),
+        other => panic!("expected a config error, got {:?}", other.map(|h| h.pid())),
+    }
+}
+
+#[tokio::test]
 async fn runs_as_the_requested_user() {
     if !isolation_available() {
         return;
