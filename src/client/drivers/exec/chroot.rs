@@ -2,7 +2,9 @@
 //! (Nomad's default `chroot_env`) without copying: the agent creates the mount
 //! points on the host beforehand, and the task's own process mounts into them
 //! inside its private mount namespace (see `isolate`), so nothing is ever mounted
-//! on the host and everything disappears with the namespace.
+//! on the host and everything disappears with the namespace. The task then
+//! `pivot_root`s into it and detaches the host's tree, so unlike a bare `chroot`
+//! there is nothing outside to escape to.
 //!
 //! ```text
 //! <task_dir>/            the task's "/"
@@ -93,7 +95,15 @@ fn io<'a>(context: &'static str, p: &'a Path) -> impl FnOnce(std::io::Error) -> 
 /// allocation's shared dir (bound at `/alloc`); `owner` (uid, gid) gets the task's
 /// own `local` and `secrets` so a non-root task can write them.
 pub fn prepare(task_dir: &Path, alloc_dir: Option<&Path>, owner: (u32, u32)) -> Result<ChrootPlan> {
-    let mut ops = Vec::new();
+    // The root must be a mount point of its own to pivot into; the binds below land
+    // on this one.
+    let mut ops = vec![MountOp::Mount {
+        source: cstr(task_dir)?,
+        target: cstr(task_dir)?,
+        fstype: None,
+        flags: libc::MS_BIND | libc::MS_REC,
+        data: None,
+    }];
     let bind = |src: &Path, dst: &Path, read_only: bool, ops: &mut Vec<MountOp>| -> Result<()> {
         ops.push(MountOp::Mount {
             source: cstr(src)?,

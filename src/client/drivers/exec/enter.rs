@@ -1,14 +1,15 @@
 //! Running another command inside a live `exec` task (for `alloc exec`): same
 //! namespaces, root, cgroup, user and capabilities as the task. The namespaces are
-//! the supervisor's (see `isolate`); a PID namespace again only applies to
+//! the supervisor's (see `isolate`); entering the mount namespace lands in the
+//! task's root (it was pivoted into). A PID namespace again only applies to
 //! children, so the spawned process enters the namespaces, forks, and mirrors its
 //! child's exit:
 //!
 //! ```text
 //! caller
-//!  └─ entry (host PID)    setns(ipc, uts, mnt, pid), ignores signals, waits,
-//!      │                  exits as the command did
-//!      └─ command         joins the cgroup, chroot, caps, user, execs
+//!  └─ entry (host PID)    opens the cgroup files, setns(ipc, uts, mnt, pid),
+//!      │                  ignores signals, waits, exits as the command did
+//!      └─ command         joins the cgroup, caps, user, execs
 //! ```
 //!
 //! Signal the entry's process group (spawn with `process_group(0)`) to reach the
@@ -17,7 +18,7 @@
 use std::ffi::CString;
 use std::io;
 
-use super::isolate::{become_user, check, close_all_fds, join_cgroups, mirror_exit, wait_child};
+use super::isolate::{become_user, check, close_all_fds, mirror_exit, wait_child};
 
 /// Namespaces entered, by their `/proc/<pid>/ns` file and `setns` type.
 const NAMESPACES: [(&str, libc::c_int); 4] = [
@@ -32,8 +33,6 @@ const NAMESPACES: [(&str, libc::c_int); 4] = [
 pub struct Entry {
     /// `/proc/<supervisor>/ns/*` files with their types.
     pub ns: Vec<(CString, libc::c_int)>,
-    /// The task's root (its task dir, as the supervisor's mount namespace sees it).
-    pub root: CString,
     /// The task's `cgroup.procs` files.
     pub cgroup_procs: Vec<CString>,
     /// The task's user.
@@ -70,6 +69,14 @@ impl Entry {
                     return Err(io::Error::last_os_error());
                 }
             }
+            // The cgroup files are not reachable from inside the task's root.
+            let mut cg = [-1; 4];
+            for (i, path) in self.cgroup_procs.iter().enumerate().take(cg.len()) {
+                cg[i] = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if cg[i] < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
             for (i, (_, kind)) in self.ns.iter().enumerate().take(fds.len()) {
                 check(libc::setns(fds[i], *kind))?;
                 libc::close(fds[i]);
@@ -87,8 +94,13 @@ impl Entry {
                 for sig in 1..32 {
                     libc::signal(sig, libc::SIG_DFL);
                 }
-                join_cgroups(&self.cgroup_procs)?;
-                check(libc::chroot(self.root.as_ptr()))?;
+                for fd in cg.into_iter().filter(|fd| *fd >= 0) {
+                    // "0": the writer joins.
+                    if libc::write(fd, b"0".as_ptr().cast(), 1) < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                    libc::close(fd);
+                }
                 check(libc::chdir(c"/".as_ptr()))?;
                 if self.tty {
                     check(libc::setsid())?;

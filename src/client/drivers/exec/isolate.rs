@@ -10,7 +10,7 @@
 //!      ├─ init (PID 1 inside)                   reaps orphans; its death tears the
 //!      │                                        namespace down
 //!      └─ task (PID 2 inside)                   joins the cgroup, mounts the root
-//!                                               (`chroot`), drops capabilities
+//!                                               (`pivot_root`), drops capabilities
 //!                                               and user, execs
 //! ```
 //!
@@ -153,8 +153,7 @@ impl Isolation {
             for op in &self.chroot.ops {
                 run_op(op)?;
             }
-            check(libc::chroot(self.chroot.root.as_ptr()))?;
-            check(libc::chdir(c"/".as_ptr()))?;
+            pivot_into(&self.chroot.root)?;
             become_user(self.cap_last, self.uid, self.gid)
         }
     }
@@ -181,6 +180,26 @@ pub(super) unsafe fn become_user(cap_last: u32, uid: u32, gid: u32) -> io::Resul
         check(libc::setgroups(1, &gid))?;
         check(libc::setgid(gid))?;
         check(libc::setuid(uid))
+    }
+}
+
+/// Makes `root` the namespace's `/` and detaches the host's tree beneath it.
+/// Every process of the namespace (supervisor, init) moves along, which is harmless:
+/// they no longer touch the filesystem.
+///
+/// # Safety
+/// Async-signal-safe; `root` must be a mount point (the plan's first step).
+unsafe fn pivot_into(root: &CString) -> io::Result<()> {
+    // SAFETY: raw syscalls on a prepared C string.
+    unsafe {
+        check(libc::chdir(root.as_ptr()))?;
+        // pivot_root(".", "."): the old root ends up stacked on the new one...
+        if libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // ...and is lazily detached from it here.
+        check(libc::umount2(c".".as_ptr(), libc::MNT_DETACH))?;
+        check(libc::chdir(c"/".as_ptr()))
     }
 }
 

@@ -112,7 +112,6 @@ impl ExecDriver {
         let cgroup_procs = procs_cstrings(&cg)?;
         let mut entry = enter::Entry {
             ns: Vec::new(),
-            root: plan.root.clone(),
             cgroup_procs: cgroup_procs.clone(),
             uid: user.uid,
             gid: user.gid,

@@ -154,7 +154,8 @@ async fn namespaces_are_private_and_mounts_stay_inside() {
     }
     let t = Task::new();
     let script = "for n in pid mnt ipc uts; do echo $n=$(readlink /proc/self/ns/$n); done; \
-                  hostname isolated-box 2>&1; cat /proc/mounts";
+                  hostname isolated-box 2>/dev/null && echo renamed || echo rename-refused; \
+                  cat /proc/mounts";
     let h = ExecDriver::new()
         .start_task(t.spec("root", 64, &format!("{script}; echo done; sleep 30")))
         .unwrap();
@@ -170,9 +171,20 @@ async fn namespaces_are_private_and_mounts_stay_inside() {
         );
     }
     // Root inside lacks CAP_SYS_ADMIN (Nomad's capability set): no renaming the host.
-    assert!(out.contains("hostname"), "sethostname should fail: {out:?}");
+    assert!(
+        out.contains("rename-refused"),
+        "sethostname should fail: {out:?}"
+    );
     assert!(
         out.contains(" /proc proc ") && out.contains(" /alloc "),
+        "{out:?}"
+    );
+    // The host's tree was detached after pivot_root: none of its mounts are listed.
+    let mounts: Vec<&str> = out.lines().filter_map(|l| l.split(' ').nth(1)).collect();
+    assert!(
+        !mounts
+            .iter()
+            .any(|m| *m == "/sys" || m.starts_with("/sys/") || m.starts_with("/work")),
         "{out:?}"
     );
     // Nothing the task mounted is visible on the host.
@@ -401,9 +413,14 @@ async fn commands_run_inside_the_running_task() {
         ))
         .unwrap();
     t.wait_for_output("up").await;
-    let argv: Vec<String> = [BUSYBOX, "sh", "-c", "id -u; cat /local/marker; ps; exit 3"]
-        .map(String::from)
-        .to_vec();
+    let argv: Vec<String> = [
+        BUSYBOX,
+        "sh",
+        "-c",
+        "id -u; cat /local/marker; ps; cat /proc/self/cgroup; exit 3",
+    ]
+    .map(String::from)
+    .to_vec();
     let out = h
         .command(&argv, false)
         .unwrap()
@@ -427,7 +444,30 @@ async fn commands_run_inside_the_running_task() {
         sleep_line.is_some_and(|l| l.split_whitespace().next() == Some("2")),
         "{text}"
     );
-    assert!(text.lines().count() < 10, "host processes visible: {text}");
+    let processes = text
+        .lines()
+        .skip(2) // id -u and the marker
+        .filter(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|p| p.parse::<u32>().is_ok())
+        })
+        .count();
+    // init, sleep, the shell, ps.
+    assert!(processes <= 5, "host processes visible: {text}");
+    // ...and in the task's cgroup.
+    let alloc = t
+        .task_dir
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        text.contains(&format!("{alloc}.t")),
+        "not in the task's cgroup: {text}"
+    );
     assert!(matches!(
         h.command(&[], false),
         Err(ClientError::TaskConfig(_))
