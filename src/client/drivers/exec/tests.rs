@@ -314,6 +314,33 @@ async fn exit_codes_and_logs() {
         (t.stdout().as_str(), t.stderr().as_str()),
         ("out\n", "err\n")
     );
+    // A bare name is found on the task's PATH inside the root; a relative path is
+    // relative to the task dir (where artifacts land).
+    let t = Task::new();
+    let script = t.task_dir.join("local/hello.sh");
+    std::fs::write(&script, "#!/bin/busybox sh\necho from-$0 \"$@\"\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for (command, args, expect) in [
+        (
+            "busybox",
+            serde_json::json!(["echo", "on-path"]),
+            "on-path\n",
+        ),
+        (
+            "local/hello.sh",
+            serde_json::json!(["a"]),
+            "from-local/hello.sh a\n",
+        ),
+    ] {
+        let mut spec = t.spec("", 64, "");
+        spec.config
+            .insert("command".into(), serde_json::json!(command));
+        spec.config.insert("args".into(), args);
+        let h = ExecDriver::new().start_task(spec).unwrap();
+        let r = tokio::time::timeout(DEADLINE, h.wait()).await.unwrap();
+        assert!(r.successful(), "{command}: {r:?} {:?}", t.stderr());
+        assert!(t.stdout().ends_with(expect), "{command}: {:?}", t.stdout());
+    }
     let t = Task::new();
     let mut spec = t.spec("", 64, "");
     spec.config
