@@ -76,6 +76,28 @@ fn exec_job_runs_isolated_and_logs() {
         return;
     }
     let agent = DevAgent::start();
+    // -dev as root: exec is fingerprinted healthy.
+    let nodes = stdout(&agent.nomad(&["node", "status"]));
+    let node = nodes
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    let detail = agent.nomad(&["node", "status", &node]);
+    let drivers = stdout(&detail)
+        .lines()
+        .find(|l| l.starts_with("Driver Status"))
+        .unwrap_or_default()
+        .to_string();
+    let healthy: Vec<&str> = drivers
+        .rsplit('=')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .split(',')
+        .collect();
+    assert!(healthy.contains(&"exec"), "{}", both(&detail));
     agent.write("iso.nomad.hcl", JOB);
     let run = agent.nomad(&["job", "run", "iso.nomad.hcl"]);
     assert!(run.status.success(), "{}", both(&run));
