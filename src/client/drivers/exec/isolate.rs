@@ -55,6 +55,54 @@ pub fn cap_last() -> u32 {
         .unwrap_or(40)
 }
 
+/// Which setup step failed. The spawn can only report an errno from the child, so
+/// the step rides in its upper bits (`tag`), and the agent names it (`describe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// unshare, mount propagation.
+    Namespaces = 1,
+    /// Joining the cgroup.
+    Cgroup = 2,
+    /// Mounting the root filesystem.
+    Mounts = 3,
+    /// pivot_root into it.
+    Root = 4,
+    /// Capabilities and user.
+    User = 5,
+}
+
+const STAGE_SHIFT: i32 = 16;
+
+/// Tags an error with the step it happened in (no allocation).
+fn tag(stage: Stage) -> impl FnOnce(io::Error) -> io::Error {
+    move |e| {
+        let errno = e.raw_os_error().unwrap_or(libc::EIO) & ((1 << STAGE_SHIFT) - 1);
+        io::Error::from_raw_os_error(((stage as i32) << STAGE_SHIFT) | errno)
+    }
+}
+
+/// `tag` applied to `errno`, for tests.
+#[cfg(test)]
+pub fn tag_for_test(stage: Stage, errno: i32) -> io::Error {
+    tag(stage)(io::Error::from_raw_os_error(errno))
+}
+
+/// "failed to set up the task's <step>: <os error>" for a tagged spawn error;
+/// `None` for a plain one (the exec itself failed).
+pub fn describe(e: &io::Error) -> Option<String> {
+    let raw = e.raw_os_error()?;
+    let what = match raw >> STAGE_SHIFT {
+        1 => "namespaces",
+        2 => "cgroup",
+        3 => "root filesystem",
+        4 => "root (pivot_root)",
+        5 => "capabilities and user",
+        _ => return None,
+    };
+    let os = io::Error::from_raw_os_error(raw & ((1 << STAGE_SHIFT) - 1));
+    Some(format!("failed to set up the task's {what}: {os}"))
+}
+
 /// A syscall's result as `io::Result`.
 pub(super) fn check(r: libc::c_int) -> io::Result<()> {
     if r < 0 {
@@ -108,7 +156,7 @@ impl Isolation {
     pub unsafe fn enter(&self) -> io::Result<()> {
         // SAFETY: only raw syscalls and libc calls that are async-signal-safe.
         unsafe {
-            check(libc::unshare(self.namespaces))?;
+            check(libc::unshare(self.namespaces)).map_err(tag(Stage::Namespaces))?;
             // Nothing mounted from here on may propagate back to the host.
             check(libc::mount(
                 std::ptr::null(),
@@ -116,7 +164,8 @@ impl Isolation {
                 std::ptr::null(),
                 libc::MS_REC | libc::MS_PRIVATE,
                 std::ptr::null(),
-            ))?;
+            ))
+            .map_err(tag(Stage::Namespaces))?;
             for sig in 1..32 {
                 if sig != libc::SIGKILL && sig != libc::SIGSTOP && sig != libc::SIGCHLD {
                     libc::signal(sig, libc::SIG_IGN);
@@ -146,15 +195,15 @@ impl Isolation {
     unsafe fn become_task(&self) -> io::Result<()> {
         // SAFETY: raw syscalls on prepared C strings.
         unsafe {
-            join_cgroups(&self.cgroup_procs)?;
+            join_cgroups(&self.cgroup_procs).map_err(tag(Stage::Cgroup))?;
             for sig in 1..32 {
                 libc::signal(sig, libc::SIG_DFL);
             }
             for op in &self.chroot.ops {
-                run_op(op)?;
+                run_op(op).map_err(tag(Stage::Mounts))?;
             }
-            pivot_into(&self.chroot.root)?;
-            become_user(self.cap_last, self.uid, self.gid)
+            pivot_into(&self.chroot.root).map_err(tag(Stage::Root))?;
+            become_user(self.cap_last, self.uid, self.gid).map_err(tag(Stage::User))
         }
     }
 }

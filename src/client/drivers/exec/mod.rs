@@ -154,6 +154,12 @@ impl ExecDriver {
             Ok(c) => c,
             Err(e) => {
                 cg.destroy();
+                if let Some(message) = isolate::describe(&e) {
+                    return Err(ClientError::DriverStart {
+                        message,
+                        recoverable: false,
+                    });
+                }
                 return Err(ClientError::DriverStart {
                     message: format!("failed to launch command with executor: {command}: {e}"),
                     recoverable: !matches!(

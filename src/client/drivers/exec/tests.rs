@@ -520,6 +520,54 @@ async fn unhealthy_host_refuses_tasks() {
     }
 }
 
+#[tokio::test]
+async fn a_failed_setup_step_is_named() {
+    if !isolation_available() {
+        return;
+    }
+    let t = Task::new();
+    // The shared alloc dir is gone: binding it at /alloc fails inside the task.
+    let mut spec = t.spec("", 64, "true");
+    spec.env
+        .insert("NOMAD_ALLOC_DIR".into(), "/nonexistent/alloc".into());
+    match ExecDriver::new().start_task(spec) {
+        Err(ClientError::DriverStart {
+            message,
+            recoverable,
+        }) => {
+            assert!(!recoverable);
+            assert!(
+                message.starts_with("failed to set up the task's root filesystem: "),
+                "{message}"
+            );
+        }
+        other => panic!("expected a setup error, got {:?}", other.map(|h| h.pid())),
+    }
+    let alloc = t.task_dir.parent().unwrap().file_name().unwrap().to_owned();
+    let name = format!("{}.t", alloc.to_string_lossy());
+    let leftover = match HostSupport::detect().cgroups.unwrap() {
+        Hierarchy::V2 { root } => root.join("nomad.slice").join(format!("{name}.scope")),
+        Hierarchy::V1 { memory, .. } => memory.join("nomad").join(name),
+    };
+    assert!(!leftover.exists(), "{} left behind", leftover.display());
+}
+
+#[test]
+fn setup_errors_carry_their_step() {
+    let e = isolate::tag_for_test(isolate::Stage::User, libc::EPERM);
+    assert_eq!(
+        isolate::describe(&e).unwrap(),
+        format!(
+            "failed to set up the task's capabilities and user: {}",
+            std::io::Error::from_raw_os_error(libc::EPERM)
+        )
+    );
+    assert_eq!(
+        isolate::describe(&std::io::Error::from_raw_os_error(libc::ENOENT)),
+        None
+    );
+}
+
 #[test]
 fn limits_follow_memory_max() {
     let env = |pairs: &[(&str, &str)]| {
