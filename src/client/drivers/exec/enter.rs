@@ -41,6 +41,8 @@ pub struct Entry {
     pub gid: u32,
     /// Highest capability number.
     pub cap_last: u32,
+    /// The task's capabilities.
+    pub caps: super::caps::CapSet,
     /// Give the command its own session with stdin as controlling terminal.
     pub tty: bool,
 }
@@ -106,7 +108,7 @@ impl Entry {
                     check(libc::setsid())?;
                     check(libc::ioctl(0, libc::TIOCSCTTY, 0))?;
                 }
-                return become_user(self.cap_last, self.uid, self.gid);
+                return become_user(self.cap_last, self.caps, self.uid, self.gid);
             }
             close_all_fds();
             mirror_exit(wait_child(child))

@@ -24,10 +24,8 @@
 use std::ffi::CString;
 use std::io;
 
+use super::caps::CapSet;
 use super::chroot::{ChrootPlan, MountOp};
-
-/// Capabilities a task keeps (Nomad's default `allow_caps` for exec).
-const KEPT_CAPS: &[u32] = &[0, 1, 3, 4, 5, 6, 7, 8, 10, 18, 27, 29, 31];
 
 /// Everything the child needs, prepared by the agent.
 #[derive(Debug)]
@@ -42,6 +40,8 @@ pub struct Isolation {
     pub gid: u32,
     /// Highest capability number of this kernel.
     pub cap_last: u32,
+    /// Capabilities the task keeps (its bounding set).
+    pub caps: CapSet,
     /// Namespaces to unshare (`CLONE_NEW*`); mount and UTS always, PID and IPC
     /// unless the task asked for the host's.
     pub namespaces: libc::c_int,
@@ -203,20 +203,27 @@ impl Isolation {
                 run_op(op).map_err(tag(Stage::Mounts))?;
             }
             pivot_into(&self.chroot.root).map_err(tag(Stage::Root))?;
-            become_user(self.cap_last, self.uid, self.gid).map_err(tag(Stage::User))
+            become_user(self.cap_last, self.caps, self.uid, self.gid).map_err(tag(Stage::User))
         }
     }
 }
 
-/// Drops the capabilities a task may not have, then becomes `uid`/`gid`.
+/// Drops from the bounding set every capability not in `caps` (what a root task
+/// can ever have; a non-root task has none after `setuid` anyway), then becomes
+/// `uid`/`gid`.
 ///
 /// # Safety
 /// Async-signal-safe; meant for between fork and exec.
-pub(super) unsafe fn become_user(cap_last: u32, uid: u32, gid: u32) -> io::Result<()> {
+pub(super) unsafe fn become_user(
+    cap_last: u32,
+    caps: CapSet,
+    uid: u32,
+    gid: u32,
+) -> io::Result<()> {
     // SAFETY: raw syscalls.
     unsafe {
-        for cap in 0..=cap_last {
-            if !KEPT_CAPS.contains(&cap) {
+        for cap in 0..=cap_last.min(63) {
+            if caps & (1 << cap) == 0 {
                 check(libc::prctl(
                     libc::PR_CAPBSET_DROP,
                     cap as libc::c_ulong,

@@ -1,16 +1,19 @@
 //! The `exec` driver: runs `config.command` isolated with Linux primitives, as
 //! Nomad's: private PID, mount, IPC and UTS namespaces, a chroot of host paths in
 //! the task directory, a cgroup carrying its cpu weight and memory limit, as the
-//! task's `user` (default `nobody`), with Nomad's reduced capability set.
+//! task's `user` (default `nobody`), with Nomad's reduced capability set
+//! (`cap_drop`, `cap_add` within it).
 //! `config { pid_mode, ipc_mode }` = "host" shares those namespaces with the host.
 //! Healthy only as root with cgroups.
 //!
-//! Files: `fingerprint` (can this host run it), `cgroup` (v1/v2 groups, limits,
+//! Files: `fingerprint` (can this host run it), `caps` (the capability set),
+//! `cgroup` (v1/v2 groups, limits,
 //! usage, OOM), `chroot` (the root filesystem plan), `user` (passwd lookup),
 //! `isolate` (what runs between fork and exec), `enter` (a command inside a
 //! running task, for `alloc exec`), `handle` (the running task),
 //! `usage` (cgroup readings into Nomad's stats).
 
+mod caps;
 mod cgroup;
 mod chroot;
 mod enter;
@@ -92,6 +95,7 @@ impl ExecDriver {
                 namespaces |= flag;
             }
         }
+        let caps = caps::task_caps(&spec.config)?;
         let user = user::lookup(&spec.user)?;
         let host_dirs: Vec<(String, &str)> = TASK_DIRS
             .iter()
@@ -116,6 +120,7 @@ impl ExecDriver {
             uid: user.uid,
             gid: user.gid,
             cap_last: isolate::cap_last(),
+            caps,
             tty: false,
         };
         let iso = isolate::Isolation {
@@ -124,6 +129,7 @@ impl ExecDriver {
             uid: user.uid,
             gid: user.gid,
             cap_last: isolate::cap_last(),
+            caps,
             namespaces,
         };
         let mut env: BTreeMap<String, String> = spec

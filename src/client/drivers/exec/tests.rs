@@ -234,6 +234,47 @@ async fn host_pid_mode_shares_the_hosts_processes() {
 }
 
 #[tokio::test]
+async fn root_tasks_are_bounded_by_their_capabilities() {
+    if !isolation_available() {
+        return;
+    }
+    let bounding = |out: &str| -> u64 {
+        let hex = out
+            .lines()
+            .find_map(|l| l.strip_prefix("CapBnd:"))
+            .unwrap_or_else(|| panic!("no CapBnd in {out:?}"));
+        u64::from_str_radix(hex.trim(), 16).unwrap()
+    };
+    let t = Task::new();
+    let (_, r) = run(&t, "root", 64, "grep Cap /proc/self/status").await;
+    assert!(r.successful(), "{r:?}");
+    let default = bounding(&t.stdout());
+    assert_eq!(
+        default,
+        caps::task_caps(&BTreeMap::new()).unwrap(),
+        "{}",
+        t.stdout()
+    );
+    assert_eq!(default & (1 << 21), 0, "CAP_SYS_ADMIN kept");
+    let t = Task::new();
+    let mut spec = t.spec(
+        "root",
+        64,
+        "grep Cap /proc/self/status; chown nobody /local",
+    );
+    spec.config
+        .insert("cap_drop".into(), serde_json::json!(["all"]));
+    spec.config
+        .insert("cap_add".into(), serde_json::json!(["net_bind_service"]));
+    let h = ExecDriver::new().start_task(spec).unwrap();
+    let r = tokio::time::timeout(DEADLINE, h.wait()).await.unwrap();
+    assert_eq!(bounding(&t.stdout()), 1 << 10, "{}", t.stdout());
+    // Without CAP_CHOWN even root cannot give a file away.
+    assert!(!r.successful(), "chown should fail: {r:?}");
+    assert!(t.stderr().contains("chown"), "{}", t.stderr());
+}
+
+#[tokio::test]
 async fn runs_as_the_requested_user() {
     if !isolation_available() {
         return;
