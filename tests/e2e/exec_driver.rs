@@ -1,6 +1,7 @@
 //! An `exec` job through a real `nomad agent -dev`: it runs isolated (its own PID
 //! namespace, as `nobody`), its output reaches `nomad alloc logs`, and `job stop`
-//! leaves no cgroup behind. Needs root and cgroups: missing in CI (`CI=true`) fails
+//! leaves no cgroup behind; a task past its memory limit is OOM-killed and its
+//! event says so. Needs root and cgroups: missing in CI (`CI=true`) fails
 //! loudly, elsewhere the test says loudly that it did not run.
 
 use std::path::Path;
@@ -125,6 +126,63 @@ fn exec_job_runs_isolated_and_logs() {
     agent.wait_for("the job to be dead (stopped)", || {
         stdout(&agent.nomad(&["status", "iso"])).contains("dead (stopped)")
     });
+    agent.wait_for("the task's cgroup to be removed", || {
+        !alloc_cgroup_exists(&alloc)
+    });
+    let code = agent.terminate();
+    assert!(code.success(), "agent exits 0 on SIGTERM: {code:?}");
+}
+
+const HOG: &str = r#"job "hog" {
+  datacenters = ["dc1"]
+  type        = "batch"
+
+  group "g" {
+    restart {
+      attempts = 0
+      mode     = "fail"
+    }
+
+    task "hog" {
+      driver = "exec"
+
+      config {
+        command = "/bin/busybox"
+        args    = ["dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1"]
+      }
+
+      resources {
+        memory = 32
+      }
+    }
+  }
+}
+"#;
+
+#[test]
+fn exec_task_past_its_memory_limit_is_oom_killed() {
+    if !root_with_cgroups() {
+        return;
+    }
+    let agent = DevAgent::start();
+    agent.write("hog.nomad.hcl", HOG);
+    let run = agent.nomad(&["job", "run", "-detach", "hog.nomad.hcl"]);
+    assert!(run.status.success(), "{}", both(&run));
+    let mut alloc = String::new();
+    agent.wait_for("the hog's allocation", || {
+        alloc = alloc_ids(&stdout(&agent.nomad(&["status", "hog"])))
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        !alloc.is_empty()
+    });
+    agent.wait_for("an OOM kill in the task's events", || {
+        stdout(&agent.nomad(&["alloc", "status", &alloc])).contains("OOM Killed")
+    });
+    let status = stdout(&agent.nomad(&["alloc", "status", &alloc]));
+    assert!(status.contains("Terminated"), "{status}");
+    let stop = agent.nomad(&["job", "stop", "hog"]);
+    assert!(stop.status.success(), "{}", both(&stop));
     agent.wait_for("the task's cgroup to be removed", || {
         !alloc_cgroup_exists(&alloc)
     });
