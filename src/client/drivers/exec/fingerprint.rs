@@ -28,10 +28,17 @@ impl HostSupport {
     pub fn detect() -> Self {
         // SAFETY: geteuid has no preconditions.
         let root = unsafe { libc::geteuid() } == 0;
-        Self {
-            root,
-            cgroups: Hierarchy::detect(),
-        }
+        // A read-only cgroupfs (e.g. inside an unprivileged container) is as good as none.
+        let cgroups = Hierarchy::detect().filter(|h| {
+            let dir = match h {
+                Hierarchy::V2 { root } => root,
+                Hierarchy::V1 { memory, .. } => memory,
+            };
+            std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
+                // SAFETY: access only reads the NUL-terminated path.
+                .is_ok_and(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0)
+        });
+        Self { root, cgroups }
     }
 
     /// Why tasks cannot run, if they cannot.
