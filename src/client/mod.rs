@@ -105,6 +105,9 @@ impl Client {
         let mut driver_list: Vec<Arc<dyn Driver>> =
             vec![Arc::new(RawExecDriver::new(config.raw_exec_enabled))];
         // Denied drivers are not even fingerprinted (a docker engine may hang).
+        if config.driver_permitted("exec") {
+            driver_list.push(Arc::new(drivers::exec::ExecDriver::new()));
+        }
         if config.driver_permitted("docker") {
             driver_list.push(Arc::new(drivers::docker::DockerDriver::from_env()));
         }

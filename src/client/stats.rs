@@ -164,10 +164,34 @@ pub fn sample_process_group(pgid: i32) -> ProcSample {
         {
             s.utime += ut;
             s.stime += st;
-            s.rss += rss * page;
+            s.rss += resident_pages(pid).unwrap_or(rss) * page;
         }
     }
     s
+}
+
+/// Sums CPU and RSS over the processes `pids` (e.g. a cgroup's members).
+pub fn sample_pids(pids: &[i32]) -> ProcSample {
+    let page = page_size();
+    let mut s = ProcSample::default();
+    for pid in pids {
+        let Ok(line) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue; // Exited meanwhile.
+        };
+        if let Some((_, ut, st, rss)) = parse_proc_stat(&line) {
+            s.utime += ut;
+            s.stime += st;
+            s.rss += resident_pages(&pid.to_string()).unwrap_or(rss) * page;
+        }
+    }
+    s
+}
+
+/// Resident pages from `/proc/<pid>/statm`: exact, where `stat`'s rss field is
+/// the kernel's per-cpu approximation and reads 0 for a process just started.
+fn resident_pages(pid: &str) -> Option<u64> {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    statm.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn page_size() -> u64 {
@@ -239,6 +263,8 @@ mod tests {
         let pg = unsafe { libc::getpgrp() };
         let s = sample_process_group(pg);
         assert!(s.rss > 0, "the test process itself is resident");
+        let me = sample_pids(&[std::process::id() as i32, -1]);
+        assert!(me.rss > 0 && me.utime + me.stime > 0, "{me:?}");
     }
 
     #[test]

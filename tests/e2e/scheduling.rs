@@ -194,4 +194,10 @@ fn exhausted_memory_blocks_until_capacity_frees() {
     agent.wait_for("the blocked job to be placed", || {
         stdout(&agent.nomad(&["job", "status", "m2"])).contains("running")
     });
+    // Tasks outlive a killed agent: stop this one so no `sleep` (and its cgroup) leaks.
+    let stop = agent.nomad(&["job", "stop", "m2"]);
+    assert!(stop.status.success(), "{}", both(&stop));
+    agent.wait_for("the second job to be dead (stopped)", || {
+        stdout(&agent.nomad(&["status", "m2"])).contains("dead (stopped)")
+    });
 }

@@ -3,6 +3,7 @@
 //! (`TaskSpec`), and the `TaskHandle` it returns for a running task.
 
 pub mod docker;
+pub mod exec;
 mod mock;
 mod raw_exec;
 pub mod signal;

@@ -2,20 +2,25 @@
 //! process of the agent, in its own process group (so signals and the final kill
 //! reach its children too), stdout/stderr piped into the rotating log files.
 //! Disabled unless enabled in the agent config (or `-dev`), like Nomad's.
+//!
+//! Accounting: as root with cgroups, each task gets a cgroup without limits (its
+//! usage is the kernel's, and whatever it leaves behind is killed when it ends);
+//! otherwise usage is summed over its process group from `/proc`.
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nomad_region::structs::DriverInfo;
 use tokio::process::Command;
 use tokio::sync::watch;
 
+use super::exec::{self, CgroupTracker, Hierarchy, HostSupport, Limits, TaskCgroup};
 use super::{BoxFuture, Driver, ExitResult, TaskHandle, TaskSpec, now_rfc3339, signal};
 use crate::client::error::{ClientError, Result};
-use crate::client::stats::{CpuTracker, TaskResourceUsage, sample_process_group};
+use crate::client::stats::{CpuTracker, TaskResourceUsage, sample_pids, sample_process_group};
 
 /// How long to let the log pumps drain after the process exits.
 const LOG_DRAIN: Duration = Duration::from_millis(250);
@@ -24,12 +29,24 @@ const LOG_DRAIN: Duration = Duration::from_millis(250);
 #[derive(Debug, Clone)]
 pub struct RawExecDriver {
     enabled: bool,
+    /// Where task cgroups go; `None` without root or cgroups.
+    cgroups: Option<Hierarchy>,
 }
 
 impl RawExecDriver {
-    /// A driver that runs tasks only when `enabled`.
+    /// A driver that runs tasks only when `enabled`, in cgroups when it can.
     pub fn new(enabled: bool) -> Self {
-        Self { enabled }
+        let host = HostSupport::detect();
+        let cgroups = host.root.then_some(host.cgroups).flatten();
+        Self { enabled, cgroups }
+    }
+
+    /// A driver that accounts from `/proc` only, never creating cgroups.
+    pub fn without_cgroups(enabled: bool) -> Self {
+        Self {
+            enabled,
+            cgroups: None,
+        }
     }
 }
 
@@ -57,14 +74,16 @@ impl Driver for RawExecDriver {
             if !self.enabled {
                 return Err(ClientError::DriverUnavailable("raw_exec".into()));
             }
-            let handle = spawn(spec)?;
+            let handle = spawn(spec, self.cgroups.as_ref())?;
             Ok(Box::new(handle) as Box<dyn TaskHandle>)
         })
     }
 }
 
 /// `command` and `args` from the task's `config {}`.
-fn command_line(config: &BTreeMap<String, serde_json::Value>) -> Result<(String, Vec<String>)> {
+pub(super) fn command_line(
+    config: &BTreeMap<String, serde_json::Value>,
+) -> Result<(String, Vec<String>)> {
     let command = match config.get("command") {
         Some(serde_json::Value::String(c)) if !c.is_empty() => c.clone(),
         _ => {
@@ -91,7 +110,20 @@ fn command_line(config: &BTreeMap<String, serde_json::Value>) -> Result<(String,
     Ok((command, args))
 }
 
-fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
+/// The task's accounting cgroup, if this host allows one (failure is not fatal:
+/// the task runs and is accounted from `/proc`).
+fn accounting_cgroup(h: Option<&Hierarchy>, spec: &TaskSpec) -> Option<Arc<TaskCgroup>> {
+    let name = format!("{}.{}", spec.alloc_id, spec.task_name);
+    match TaskCgroup::create(h?, &name, Limits::default()) {
+        Ok(cg) => Some(Arc::new(cg)),
+        Err(e) => {
+            tracing::warn!(task = %spec.task_name, error = %e, "raw_exec task runs without a cgroup");
+            None
+        }
+    }
+}
+
+fn spawn(mut spec: TaskSpec, cgroups: Option<&Hierarchy>) -> Result<RawExecHandle> {
     let (command, args) = command_line(&spec.config)?;
     // A relative path with a slash is relative to the task directory (Nomad's rule);
     // a bare name is looked up on PATH.
@@ -117,10 +149,23 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
         })
         .process_group(0)
         .kill_on_drop(false);
-    let mut child = cmd.spawn().map_err(|e| ClientError::DriverStart {
-        message: format!("failed to launch command with executor: {command}: {e}"),
-        recoverable: e.kind() != std::io::ErrorKind::NotFound
-            && e.kind() != std::io::ErrorKind::PermissionDenied,
+    let cgroup = accounting_cgroup(cgroups, &spec);
+    if let Some(cg) = &cgroup {
+        let procs = exec::procs_cstrings(cg)?;
+        // SAFETY: join_cgroups only makes async-signal-safe syscalls.
+        unsafe {
+            cmd.pre_exec(move || exec::join_cgroups(&procs));
+        }
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        if let Some(cg) = &cgroup {
+            cg.destroy();
+        }
+        ClientError::DriverStart {
+            message: format!("failed to launch command with executor: {command}: {e}"),
+            recoverable: e.kind() != std::io::ErrorKind::NotFound
+                && e.kind() != std::io::ErrorKind::PermissionDenied,
+        }
     })?;
     let pid = child.id().unwrap_or(0);
     let mut pumps = Vec::new();
@@ -131,6 +176,7 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
         pumps.push(tokio::spawn(rot.pump(err)));
     }
     let (tx, rx) = watch::channel(None);
+    let cg = cgroup.clone();
     // The waiter owns the child; it ends when the process does, which `stop` forces.
     tokio::spawn(async move {
         let result = match child.wait().await {
@@ -149,12 +195,17 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
             // Background children may hold the pipes open: don't wait for them forever.
             let _ = tokio::time::timeout(LOG_DRAIN, p).await;
         }
+        if let Some(cg) = cg {
+            // What the task left running goes with it, as Nomad's executor does.
+            let _ = tokio::task::spawn_blocking(move || cg.destroy()).await;
+        }
         let _ = tx.send(Some(result));
     });
     Ok(RawExecHandle {
         pid,
         exit: rx,
         cpu: Mutex::new(CpuTracker::default()),
+        cgroup: cgroup.map(|cg| (cg, Mutex::new(CgroupTracker::default()))),
         mhz: spec.mhz_per_core,
     })
 }
@@ -164,6 +215,8 @@ struct RawExecHandle {
     pid: u32,
     exit: watch::Receiver<Option<ExitResult>>,
     cpu: Mutex<CpuTracker>,
+    /// The accounting cgroup, when there is one, and its cpu tracker.
+    cgroup: Option<(Arc<TaskCgroup>, Mutex<CgroupTracker>)>,
     mhz: f64,
 }
 
@@ -234,11 +287,23 @@ impl TaskHandle for RawExecHandle {
     }
 
     fn stats(&self) -> TaskResourceUsage {
-        let sample = sample_process_group(self.pid as i32);
         let now = Instant::now();
-        let usage = match self.cpu.lock() {
-            Ok(mut t) => t.usage(now, sample, self.mhz),
-            Err(p) => p.into_inner().usage(now, sample, self.mhz),
+        let usage = if let Some((cg, tracker)) = &self.cgroup {
+            let u = cg.usage();
+            let mut usage = match tracker.lock() {
+                Ok(mut t) => t.usage(now, u, self.mhz),
+                Err(p) => p.into_inner().usage(now, u, self.mhz),
+            };
+            // The cgroup's anon count lags a just-started process; RSS is what `ps` says
+            // of the group's members (the kernel's charge stays in Usage).
+            usage.memory_stats.rss = sample_pids(&cg.pids()).rss;
+            usage
+        } else {
+            let sample = sample_process_group(self.pid as i32);
+            match self.cpu.lock() {
+                Ok(mut t) => t.usage(now, sample, self.mhz),
+                Err(p) => p.into_inner().usage(now, sample, self.mhz),
+            }
         };
         TaskResourceUsage {
             resource_usage: usage,
@@ -258,7 +323,8 @@ mod tests {
         config.insert("command".into(), serde_json::json!("/bin/sh"));
         config.insert("args".into(), serde_json::json!(["-c", script]));
         TaskSpec {
-            alloc_id: "a1".into(),
+            // Unique: tests run in parallel and each task gets its own cgroup.
+            alloc_id: uuid::Uuid::new_v4().to_string(),
             task_name: "t".into(),
             config,
             env: BTreeMap::from([("GREETING".to_string(), "hi".to_string())]),
@@ -342,6 +408,80 @@ mod tests {
             Err(ClientError::DriverStart { recoverable, .. }) => assert!(!recoverable),
             other => panic!("expected a start error, got {:?}", other.map(|h| h.pid())),
         }
+    }
+
+    /// Stats of a cpu-bound task are non-zero, from the cgroup (as root with cgroups)
+    /// and from `/proc` alike.
+    #[tokio::test]
+    async fn stats_of_a_busy_task_are_non_zero() {
+        let cgroups_here = RawExecDriver::new(true).cgroups.is_some();
+        if !cgroups_here {
+            let msg = "raw_exec cgroup accounting is NOT tested: needs root and cgroups";
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{msg}");
+            }
+            eprintln!("\n!!!!!!!! {msg} !!!!!!!!\n");
+        }
+        for (driver, via_cgroup) in [
+            (RawExecDriver::new(true), cgroups_here),
+            (RawExecDriver::without_cgroups(true), false),
+        ] {
+            let tmp = tempfile::tempdir().unwrap();
+            let s = spec(tmp.path(), "while true; do :; done");
+            let h = driver.start(s).await.unwrap();
+            h.stats();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let u = h.stats().resource_usage;
+            assert!(
+                u.cpu_stats.percent > 1.0,
+                "cgroup={via_cgroup}: {:?}",
+                u.cpu_stats
+            );
+            assert!(u.cpu_stats.total_ticks > 0.0);
+            assert!(
+                u.memory_stats.usage > 0,
+                "cgroup={via_cgroup}: {:?}",
+                u.memory_stats
+            );
+            let measured_cache = u.memory_stats.measured.iter().any(|m| m == "Cache");
+            assert_eq!(measured_cache, via_cgroup, "{:?}", u.memory_stats.measured);
+            h.stop("SIGKILL", Duration::from_secs(5)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn cgroup_takes_leftovers_with_it() {
+        let d = RawExecDriver::new(true);
+        let Some(h) = d.cgroups.clone() else {
+            let msg = "raw_exec cgroup cleanup is NOT tested: needs root and cgroups";
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{msg}");
+            }
+            eprintln!("\n!!!!!!!! {msg} !!!!!!!!\n");
+            return;
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let s = spec(tmp.path(), "setsid sleep 300 & echo $!; exit 0");
+        let name = format!("{}.t", s.alloc_id);
+        let task = d.start(s).await.unwrap();
+        let r = task.wait().await;
+        assert!(r.successful(), "{r:?}");
+        let out = std::fs::read_to_string(log_path(tmp.path(), "t", "stdout", 0)).unwrap();
+        let orphan: i32 = out.trim().parse().unwrap();
+        // Gone, or a zombie waiting for whoever inherited it.
+        let alive = std::fs::read_to_string(format!("/proc/{orphan}/stat"))
+            .ok()
+            .and_then(|st| {
+                st.rsplit_once(')')
+                    .and_then(|(_, r)| r.trim_start().chars().next())
+            })
+            .is_some_and(|state| state != 'Z');
+        assert!(!alive, "the task's background process {orphan} survived it");
+        let leftover = match h {
+            Hierarchy::V2 { root } => root.join("nomad.slice").join(format!("{name}.scope")),
+            Hierarchy::V1 { memory, .. } => memory.join("nomad").join(&name),
+        };
+        assert!(!leftover.exists(), "{} not removed", leftover.display());
     }
 
     #[tokio::test]
