@@ -2,5 +2,7 @@
 //!
 //! * [`mesh`]: the server mesh (real `MeshCore`s on a simulated network and
 //!   clock): join/update spread, failure detection, false failures, bandwidth.
+//! * [`plot`]: SVG charts of simulation results for BENCHMARKS.md.
 
 pub mod mesh;
+pub mod plot;
