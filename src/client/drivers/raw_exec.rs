@@ -13,7 +13,10 @@ use nomad_region::structs::DriverInfo;
 use tokio::process::Command;
 use tokio::sync::watch;
 
-use super::{BoxFuture, Driver, ExitResult, TaskHandle, TaskSpec, now_rfc3339, signal};
+use super::{
+    BoxFuture, Capabilities, Driver, ExecRequest, ExecSession, ExitResult, TaskHandle, TaskSpec,
+    local_exec, now_rfc3339, signal,
+};
 use crate::client::error::{ClientError, Result};
 use crate::client::stats::{CpuTracker, TaskResourceUsage, sample_process_group};
 
@@ -60,6 +63,13 @@ impl Driver for RawExecDriver {
             let handle = spawn(spec)?;
             Ok(Box::new(handle) as Box<dyn TaskHandle>)
         })
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            exec: true,
+            ..Capabilities::default()
+        }
     }
 }
 
@@ -156,6 +166,8 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
         exit: rx,
         cpu: Mutex::new(CpuTracker::default()),
         mhz: spec.mhz_per_core,
+        task_dir: spec.task_dir,
+        env: spec.env,
     })
 }
 
@@ -165,6 +177,9 @@ struct RawExecHandle {
     exit: watch::Receiver<Option<ExitResult>>,
     cpu: Mutex<CpuTracker>,
     mhz: f64,
+    /// Where `alloc exec` commands run, and with which environment.
+    task_dir: std::path::PathBuf,
+    env: BTreeMap<String, String>,
 }
 
 impl RawExecHandle {
@@ -245,6 +260,15 @@ impl TaskHandle for RawExecHandle {
             timestamp: super::super::now_nanos(),
             pids: None,
         }
+    }
+
+    fn exec(&self, req: ExecRequest) -> BoxFuture<'_, Result<ExecSession>> {
+        Box::pin(async move {
+            if self.exited() {
+                return Err(ClientError::TaskNotRunning);
+            }
+            local_exec::spawn(&req, &self.task_dir, &self.env)
+        })
     }
 }
 
@@ -342,6 +366,36 @@ mod tests {
             Err(ClientError::DriverStart { recoverable, .. }) => assert!(!recoverable),
             other => panic!("expected a start error, got {:?}", other.map(|h| h.pid())),
         }
+    }
+
+    #[tokio::test]
+    async fn exec_runs_in_the_task_dir_with_the_task_env() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = RawExecDriver::new(true);
+        assert!(d.capabilities().exec);
+        let h = d.start(spec(tmp.path(), "exec sleep 30")).await.unwrap();
+        std::fs::write(tmp.path().join("marker"), "").unwrap();
+        let session = h
+            .exec(ExecRequest {
+                command: vec!["/bin/sh".into(), "-c".into(), "echo $GREETING; ls; exit 4".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let (out, _, code) = session.run_to_end(b"").await;
+        let out = String::from_utf8_lossy(&out);
+        assert!(out.starts_with("hi\n"), "{out}");
+        assert!(out.contains("marker"), "{out}");
+        assert_eq!(code, Some(4));
+        h.stop("SIGKILL", Duration::from_secs(1)).await;
+        assert!(matches!(
+            h.exec(ExecRequest {
+                command: vec!["true".into()],
+                ..Default::default()
+            })
+            .await,
+            Err(ClientError::TaskNotRunning)
+        ));
     }
 
     #[tokio::test]
