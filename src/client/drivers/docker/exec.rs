@@ -55,7 +55,7 @@ pub async fn start(docker: &Docker, id: &str, req: &ExecRequest) -> Result<ExecS
         resize(docker, &created.id, size).await;
     }
     let (client, process) = session::channel();
-    tokio::spawn(run(docker.clone(), created.id, output, input, process));
+    tokio::spawn(run(docker.clone(), created.id, req.tty, output, input, process));
     Ok(client)
 }
 
@@ -78,7 +78,14 @@ type Output = std::pin::Pin<
 >;
 type Input = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
 
-async fn run(docker: Docker, exec_id: String, mut output: Output, input: Input, mut p: ExecProcess) {
+async fn run(
+    docker: Docker,
+    exec_id: String,
+    tty: bool,
+    mut output: Output,
+    input: Input,
+    mut p: ExecProcess,
+) {
     let mut stdin = Some(input);
     let mut input_open = true;
     loop {
@@ -110,6 +117,13 @@ async fn run(docker: Docker, exec_id: String, mut output: Output, input: Input, 
                         && w.write_all(&data).await.is_err()
                     {
                         stdin = None;
+                    }
+                }
+                // A terminal's end of input is ^D (the engine would end the whole
+                // session on a half-close); a pipe's is the half-close.
+                Some(ExecInput::CloseStdin) if tty => {
+                    if let Some(w) = stdin.as_mut() {
+                        let _ = w.write_all(&[4]).await;
                     }
                 }
                 Some(ExecInput::CloseStdin) => {

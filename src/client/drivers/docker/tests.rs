@@ -345,7 +345,7 @@ async fn exec_runs_commands_inside_the_container() {
         .start(spec(
             tmp.path(),
             &alloc,
-            "echo ready; echo inside > /tmp/mark; exec sleep 300",
+            "echo inside > /mark; echo ready; exec sleep 300",
             &[],
         ))
         .await
@@ -358,7 +358,7 @@ async fn exec_runs_commands_inside_the_container() {
     };
     // The command sees the container's filesystem, not the host's.
     let s = h
-        .exec(req(&["/bin/sh", "-c", "cat /tmp/mark; echo err >&2; exit 3"], false))
+        .exec(req(&["/bin/sh", "-c", "cat /mark; echo err >&2; exit 3"], false))
         .await
         .unwrap();
     let (out, err, code) = tokio::time::timeout(PATIENCE, s.run_to_end(b""))
