@@ -9,13 +9,15 @@
 //!   exercises every part of the job specification we promise to support, and
 //!   that its sidecar files are consistent.
 //! * `support` holds the shared plumbing (running the binary, listing files).
-//! * `walkthrough`, `scheduling`, `api_errors` drive a real dev agent (`dev_agent` starts and stops it).
+//! * `walkthrough`, `scheduling`, `api_errors`, `alloc_operate` drive a real dev agent (`dev_agent`
+//!   starts and stops it).
 
 mod jobspec_corpus;
 mod jobspec_coverage;
 mod support;
 
 // Tests that start a real `nomad agent -dev` on free loopback ports.
+mod alloc_operate;
 mod api_errors;
 mod dev_agent;
 mod scheduling;
