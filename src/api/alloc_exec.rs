@@ -159,7 +159,14 @@ mod tests {
             parse_command(Some(r#"["echo","hi"]"#)).unwrap(),
             vec!["echo", "hi"]
         );
-        for bad in [None, Some(""), Some("[]"), Some("echo hi"), Some(r#"[""]"#), Some("[1]")] {
+        for bad in [
+            None,
+            Some(""),
+            Some("[]"),
+            Some("echo hi"),
+            Some(r#"[""]"#),
+            Some("[1]"),
+        ] {
             assert!(parse_command(bad).is_err(), "{bad:?}");
         }
     }

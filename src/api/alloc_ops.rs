@@ -72,7 +72,9 @@ pub async fn signal(
     let client = local_client(&state, &alloc)?;
     let task = optional(&req.task);
     let sig = optional(&req.signal).unwrap_or("SIGKILL");
-    client.check_running(&alloc.id, task).map_err(client_error)?;
+    client
+        .check_running(&alloc.id, task)
+        .map_err(client_error)?;
     client.signal(&alloc.id, task, sig).map_err(client_error)?;
     reply(&state, &q, 1, &serde_json::json!({}))
 }

@@ -106,20 +106,26 @@ async fn stream_file(path: PathBuf, offset: u64, limit: Option<u64>) -> Result<R
         .await
         .map_err(|e| ApiError::Internal(format!("seek {}: {e}", path.display())))?;
     let left = limit.unwrap_or(u64::MAX);
-    let body = Body::from_stream(stream::unfold((file, left), |(mut file, left)| async move {
-        if left == 0 {
-            return None;
-        }
-        let mut buf = vec![0u8; CHUNK.min(usize::try_from(left).unwrap_or(CHUNK))];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(Bytes::from(buf)), (file, left - n as u64)))
+    let body = Body::from_stream(stream::unfold(
+        (file, left),
+        |(mut file, left)| async move {
+            if left == 0 {
+                return None;
             }
-            Err(e) => Some((Err(e), (file, 0))),
-        }
-    }));
+            let mut buf = vec![0u8; CHUNK.min(usize::try_from(left).unwrap_or(CHUNK))];
+            match file.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((
+                        Ok::<_, std::io::Error>(Bytes::from(buf)),
+                        (file, left - n as u64),
+                    ))
+                }
+                Err(e) => Some((Err(e), (file, 0))),
+            }
+        },
+    ));
     let mut resp = Response::new(body);
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

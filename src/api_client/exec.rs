@@ -31,7 +31,13 @@ pub enum Polled {
 
 impl Client {
     /// Opens an exec session running `command` in `task` of allocation `alloc_id`.
-    pub fn exec(&self, alloc_id: &str, task: &str, command: &[String], tty: bool) -> Result<ExecSocket> {
+    pub fn exec(
+        &self,
+        alloc_id: &str,
+        task: &str,
+        command: &[String],
+        tty: bool,
+    ) -> Result<ExecSocket> {
         let base = &self.config().address;
         let ws_base = if let Some(rest) = base.strip_prefix("http://") {
             format!("ws://{rest}")
@@ -150,7 +156,10 @@ mod tests {
 
     #[test]
     fn query_values_are_encoded() {
-        assert_eq!(percent_encode(r#"["sh","-c","exit 3"]"#), "%5B%22sh%22%2C%22-c%22%2C%22exit%203%22%5D");
+        assert_eq!(
+            percent_encode(r#"["sh","-c","exit 3"]"#),
+            "%5B%22sh%22%2C%22-c%22%2C%22exit%203%22%5D"
+        );
         assert_eq!(percent_encode("web-1.a_b~"), "web-1.a_b~");
     }
 }

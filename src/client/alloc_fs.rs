@@ -201,7 +201,13 @@ mod tests {
             resolve(root, "web/local/../local/out.txt").unwrap(),
             root.join("web/local/out.txt")
         );
-        for bad in ["..", "../", "/../etc/passwd", "web/../../x", "alloc/../../.."] {
+        for bad in [
+            "..",
+            "../",
+            "/../etc/passwd",
+            "web/../../x",
+            "alloc/../../..",
+        ] {
             assert_eq!(
                 resolve(root, bad),
                 Err(FsError::Escapes(bad.to_string())),
@@ -226,7 +232,11 @@ mod tests {
     fn lists_and_stats_like_nomad() {
         let tmp = alloc();
         let root = tmp.path();
-        let names: Vec<String> = list(root, "/").unwrap().into_iter().map(|i| i.name).collect();
+        let names: Vec<String> = list(root, "/")
+            .unwrap()
+            .into_iter()
+            .map(|i| i.name)
+            .collect();
         assert_eq!(names, ["alloc", "web"]);
         let dir = &list(root, "web").unwrap()[0];
         assert!(dir.is_dir && dir.file_mode.starts_with('d'), "{dir:?}");
@@ -235,7 +245,10 @@ mod tests {
         assert!(f.file_mode.starts_with('-'), "{f:?}");
         assert_eq!(f.content_type, "text/plain; charset=utf-8");
         assert!(f.mod_time.ends_with('Z'), "{f:?}");
-        assert!(matches!(open_file(root, "web"), Err(FsError::IsDirectory(_))));
+        assert!(matches!(
+            open_file(root, "web"),
+            Err(FsError::IsDirectory(_))
+        ));
         assert!(list(root, "web/local/out.txt").is_err());
         let v = serde_json::to_value(&f).unwrap();
         assert_eq!(v["IsDir"], false);

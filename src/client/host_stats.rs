@@ -133,10 +133,31 @@ pub fn parse_meminfo(text: &str) -> HostMemoryStats {
 
 /// Filesystem types that hold no user data.
 const PSEUDO_FS: &[&str] = &[
-    "proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue", "debugfs", "tracefs",
-    "securityfs", "pstore", "bpf", "autofs", "hugetlbfs", "fusectl", "configfs",
-    "binfmt_misc", "nsfs", "devtmpfs", "tmpfs", "rpc_pipefs", "selinuxfs", "efivarfs",
-    "ramfs", "squashfs", "shm",
+    "proc",
+    "sysfs",
+    "cgroup",
+    "cgroup2",
+    "devpts",
+    "mqueue",
+    "debugfs",
+    "tracefs",
+    "securityfs",
+    "pstore",
+    "bpf",
+    "autofs",
+    "hugetlbfs",
+    "fusectl",
+    "configfs",
+    "binfmt_misc",
+    "nsfs",
+    "devtmpfs",
+    "tmpfs",
+    "rpc_pipefs",
+    "selinuxfs",
+    "efivarfs",
+    "ramfs",
+    "squashfs",
+    "shm",
 ];
 
 /// (device, mountpoint) of every real filesystem in `/proc/mounts` text, one per device.
@@ -146,8 +167,14 @@ pub fn parse_mounts(text: &str) -> Vec<(String, String)> {
         .filter_map(|l| {
             let mut f = l.split_whitespace();
             let (dev, mnt, fs) = (f.next()?, f.next()?, f.next()?);
-            (!PSEUDO_FS.contains(&fs) && seen.insert(dev.to_string()))
-                .then(|| (dev.to_string(), mnt.replace("\\040", " ")))
+            // Physical devices only (and the root, whatever backs it), as Nomad's
+            // disk stats: no pseudo filesystems, no FUSE or container-layer mounts.
+            let physical = dev.starts_with('/') || mnt == "/";
+            (physical
+                && !PSEUDO_FS.contains(&fs)
+                && !fs.starts_with("fuse.")
+                && seen.insert(dev.to_string()))
+            .then(|| (dev.to_string(), mnt.replace("\\040", " ")))
         })
         .collect()
 }
@@ -237,7 +264,8 @@ mod tests {
 
     #[test]
     fn parses_proc_files() {
-        let stat = "cpu  10 0 10 80 0 0 0 0\ncpu0 4 1 3 40 2 1 1 0\ncpu1 5 0 5 40 0 0 0 0\nintr 1\n";
+        let stat =
+            "cpu  10 0 10 80 0 0 0 0\ncpu0 4 1 3 40 2 1 1 0\ncpu1 5 0 5 40 0 0 0 0\nintr 1\n";
         let cpus = parse_proc_stat_cpus(stat);
         assert_eq!(cpus.len(), 2);
         assert_eq!(cpus[0].0, "cpu0");
@@ -259,10 +287,14 @@ mod tests {
         let p = percentages("cpu0", cpus[0].1, later);
         assert_eq!((p.user, p.system, p.idle), (25.0, 12.5, 62.5));
         let m = parse_meminfo("MemTotal: 1000 kB\nMemFree: 100 kB\nMemAvailable: 400 kB\n");
-        assert_eq!((m.total, m.free, m.available, m.used), (1_024_000, 102_400, 409_600, 614_400));
+        assert_eq!(
+            (m.total, m.free, m.available, m.used),
+            (1_024_000, 102_400, 409_600, 614_400)
+        );
         let mounts = parse_mounts(
             "proc /proc proc rw 0 0\n/dev/sda1 / ext4 rw 0 0\n/dev/sda1 /var/lib/x ext4 rw 0 0\n\
-             /dev/sdb1 /data\\040disk xfs rw 0 0\n",
+             /dev/sdb1 /data\\040disk xfs rw 0 0\nfuse-overlayfs /var/lib/docker/x fuse.fuse-overlayfs rw 0 0\n\
+             overlay /var/lib/docker/y overlay rw 0 0\n",
         );
         assert_eq!(
             mounts,
@@ -283,7 +315,15 @@ mod tests {
         assert!(first.uptime > 0);
         assert!(first.alloc_dir_stats.size > 0);
         let v = serde_json::to_value(&first).unwrap();
-        for key in ["Memory", "CPU", "DiskStats", "AllocDirStats", "Uptime", "Timestamp", "CPUTicksConsumed"] {
+        for key in [
+            "Memory",
+            "CPU",
+            "DiskStats",
+            "AllocDirStats",
+            "Uptime",
+            "Timestamp",
+            "CPUTicksConsumed",
+        ] {
             assert!(v.get(key).is_some(), "{key} missing");
         }
         let second = c.collect(tmp.path(), 1000.0, 2);

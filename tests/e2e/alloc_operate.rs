@@ -137,14 +137,19 @@ fn signal_fs_exec_restart_and_stop_a_raw_exec_allocation() {
     let text = stdout(&root);
     assert!(root.status.success(), "{}", both(&root));
     assert!(text.starts_with("Mode"), "{text}");
-    assert!(text.contains(" alloc/\n") && text.contains(" app/"), "{text}");
+    assert!(
+        text.contains(" alloc/\n") && text.contains(" app/"),
+        "{text}"
+    );
     let local = stdout(&agent.nomad(&["alloc", "fs", &id, "app/local"]));
     assert!(local.contains("out.txt"), "{local}");
     let cat = agent.nomad(&["alloc", "fs", &id, "app/local/out.txt"]);
     assert_eq!(stdout(&cat), "started\n", "{}", both(&cat));
     let st = stdout(&agent.nomad(&["alloc", "fs", "-stat", "-H", &id, "app/local/out.txt"]));
     assert!(
-        st.lines().nth(1).is_some_and(|l| l.starts_with("-rw") && l.contains(" 8 ") && l.ends_with("out.txt")),
+        st.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("-rw") && l.contains(" 8 ") && l.ends_with("out.txt")),
         "{st}"
     );
     let escape = agent.nomad(&["alloc", "fs", &id, "../.."]);
@@ -163,22 +168,62 @@ fn signal_fs_exec_restart_and_stop_a_raw_exec_allocation() {
 
     // exec: output, exit code, the task's environment and directory, stdin.
     let hi = agent.nomad(&["alloc", "exec", &id, "echo", "hi"]);
-    assert_eq!((hi.status.code(), stdout(&hi).as_str()), (Some(0), "hi\n"), "{}", both(&hi));
+    assert_eq!(
+        (hi.status.code(), stdout(&hi).as_str()),
+        (Some(0), "hi\n"),
+        "{}",
+        both(&hi)
+    );
     let three = agent.nomad(&["alloc", "exec", &id, "sh", "-c", "exit 3"]);
     assert_eq!(three.status.code(), Some(3), "{}", both(&three));
-    let env = agent.nomad(&["alloc", "exec", &id, "sh", "-c", "echo $NOMAD_TASK_NAME; cat local/out.txt"]);
+    let env = agent.nomad(&[
+        "alloc",
+        "exec",
+        &id,
+        "sh",
+        "-c",
+        "echo $NOMAD_TASK_NAME; cat local/out.txt",
+    ]);
     assert_eq!(stdout(&env), "app\nstarted\n", "{}", both(&env));
-    let piped = nomad_with_stdin(&agent, &["alloc", "exec", "-i", &id, "cat"], b"ping\npong\n");
-    assert_eq!((piped.status.code(), stdout(&piped).as_str()), (Some(0), "ping\npong\n"), "{}", both(&piped));
-    let off = nomad_with_stdin(&agent, &["alloc", "exec", "-i=false", &id, "cat"], b"ignored\n");
-    assert_eq!((off.status.code(), stdout(&off).as_str()), (Some(0), ""), "{}", both(&off));
+    let piped = nomad_with_stdin(
+        &agent,
+        &["alloc", "exec", "-i", &id, "cat"],
+        b"ping\npong\n",
+    );
+    assert_eq!(
+        (piped.status.code(), stdout(&piped).as_str()),
+        (Some(0), "ping\npong\n"),
+        "{}",
+        both(&piped)
+    );
+    let tty = agent.nomad(&[
+        "alloc",
+        "exec",
+        "-t",
+        &id,
+        "sh",
+        "-c",
+        "test -t 1 && echo on-a-tty",
+    ]);
+    assert!(stdout(&tty).contains("on-a-tty"), "{}", both(&tty));
+    let off = nomad_with_stdin(
+        &agent,
+        &["alloc", "exec", "-i=false", &id, "cat"],
+        b"ignored\n",
+    );
+    assert_eq!(
+        (off.status.code(), stdout(&off).as_str()),
+        (Some(0), ""),
+        "{}",
+        both(&off)
+    );
 
     // Host stats.
     let (code, body) = http_get(&agent, "/v1/client/stats");
     assert_eq!(code, 200, "{body}");
     let host: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert!(host["Memory"]["Total"].as_u64().unwrap_or(0) > 0, "{body}");
-    assert!(!host["CPU"].as_array().map_or(true, Vec::is_empty), "{body}");
+    assert!(!host["CPU"].as_array().is_none_or(Vec::is_empty), "{body}");
     assert!(host["Uptime"].as_u64().unwrap_or(0) > 0, "{body}");
 
     // Restart: a `Restart Signaled` event, one restart, the task runs again.
@@ -191,13 +236,20 @@ fn signal_fs_exec_restart_and_stop_a_raw_exec_allocation() {
             && s.contains("Task \"app\" is \"running\"")
     });
     agent.wait_for("the restarted task's output", || {
-        stdout(&agent.nomad(&["alloc", "logs", &id])).matches("started").count() >= 2
+        stdout(&agent.nomad(&["alloc", "logs", &id]))
+            .matches("started")
+            .count()
+            >= 2
     });
 
     // Stop: the allocation is stopped and replaced by a new one.
     let stop = agent.nomad(&["alloc", "stop", &id]);
     assert!(stop.status.success(), "{}", both(&stop));
-    assert!(stdout(&stop).contains("Monitoring evaluation"), "{}", both(&stop));
+    assert!(
+        stdout(&stop).contains("Monitoring evaluation"),
+        "{}",
+        both(&stop)
+    );
     agent.wait_for("a replacement allocation", || {
         let running = allocs_with_status(&agent, "ops", "running");
         running.len() == 1 && running[0] != id

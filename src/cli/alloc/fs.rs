@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::lookup_alloc;
-use crate::client::alloc_fs::AllocFileInfo;
 use crate::cli::format::{format_list, format_rfc3339, human_bytes};
 use crate::cli::{CliError, GlobalOpts};
+use crate::client::alloc_fs::AllocFileInfo;
 
 #[derive(Debug, Args)]
 pub struct FsArgs {
@@ -120,8 +120,14 @@ mod tests {
         let text = render(&files, false);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "Mode        Size     Modified Time         Name");
-        assert_eq!(lines[1], "drwxrwxrwx  4.0 KiB  2016-07-13T20:34:59Z  alloc/");
-        assert_eq!(lines[2], "-rw-r--r--  6 B      2016-07-13T20:34:59Z  out.txt");
+        assert_eq!(
+            lines[1],
+            "drwxrwxrwx  4.0 KiB  2016-07-13T20:34:59Z  alloc/"
+        );
+        assert_eq!(
+            lines[2],
+            "-rw-r--r--  6 B      2016-07-13T20:34:59Z  out.txt"
+        );
         assert!(render(&files, true).contains("  4096  "));
     }
 }

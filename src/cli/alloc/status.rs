@@ -244,7 +244,6 @@ fn measured_table(stats: Option<&Value>, fields: &[(&str, &str, Unit)]) -> Strin
     format_list(&[header.join("|"), values.join("|")])
 }
 
-
 fn task_summary(state: &TaskState) -> String {
     let at = |t: &Option<String>| {
         t.as_deref()

@@ -34,7 +34,11 @@ pub fn run(args: &AllocStopArgs, global: &GlobalOpts) -> Result<ExitCode, CliErr
     let client = global.client();
     let alloc = lookup_alloc(&client, &args.alloc, args.verbose)?;
     let (resp, _): (StopResponse, _) = client
-        .put(&format!("/v1/allocation/{}/stop", alloc.id), &[], &json!({}))
+        .put(
+            &format!("/v1/allocation/{}/stop", alloc.id),
+            &[],
+            &json!({}),
+        )
         .map_err(|e| CliError::Message(format!("Error stopping allocation: {e}")))?;
     if args.detach {
         println!("{}", resp.eval_id);

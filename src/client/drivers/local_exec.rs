@@ -158,7 +158,11 @@ async fn run_tty(mut child: Child, master: OwnedFd, mut p: ExecProcess) {
             let mut buf = vec![0u8; 8192];
             // EIO once every slave end is closed: the command is gone.
             while let Ok(n) = file.read(&mut buf) {
-                if n == 0 || out.blocking_send(ExecOutput::Stdout(buf[..n].to_vec())).is_err() {
+                if n == 0
+                    || out
+                        .blocking_send(ExecOutput::Stdout(buf[..n].to_vec()))
+                        .is_err()
+                {
                     return;
                 }
             }
@@ -228,7 +232,8 @@ impl Pty {
             return Err(exec_io(std::io::Error::last_os_error()));
         }
         // SAFETY: openpty succeeded, so both fds are open and owned by nobody else.
-        let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let (master, slave) =
+            unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
         Ok(Self { master, slave })
     }
 }
@@ -270,7 +275,14 @@ mod tests {
             ("PATH".to_string(), "/usr/bin:/bin".to_string()),
         ]);
         let s = spawn(
-            &req(&["/bin/sh", "-c", "echo $GREETING; pwd; echo oops >&2; exit 3"], false),
+            &req(
+                &[
+                    "/bin/sh",
+                    "-c",
+                    "echo $GREETING; pwd; echo oops >&2; exit 3",
+                ],
+                false,
+            ),
             dir.path(),
             &env,
         )
@@ -298,13 +310,23 @@ mod tests {
     async fn tty_session_is_a_terminal() {
         let dir = tempfile::tempdir().unwrap();
         let s = spawn(
-            &req(&["/bin/sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty; exit 5"], true),
+            &req(
+                &[
+                    "/bin/sh",
+                    "-c",
+                    "test -t 0 && test -t 1 && echo on-a-tty; exit 5",
+                ],
+                true,
+            ),
             dir.path(),
             &BTreeMap::new(),
         )
         .unwrap();
         let (out, _, code) = s.run_to_end(b"").await;
-        assert!(String::from_utf8_lossy(&out).contains("on-a-tty"), "{out:?}");
+        assert!(
+            String::from_utf8_lossy(&out).contains("on-a-tty"),
+            "{out:?}"
+        );
         assert_eq!(code, Some(5));
     }
 
@@ -313,8 +335,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let marker = dir.path().join("pid");
         let script = format!("echo $$ > {}; exec sleep 60", marker.display());
-        let s = spawn(&req(&["/bin/sh", "-c", &script], false), dir.path(), &BTreeMap::new())
-            .unwrap();
+        let s = spawn(
+            &req(&["/bin/sh", "-c", &script], false),
+            dir.path(),
+            &BTreeMap::new(),
+        )
+        .unwrap();
         let pid = tokio::time::timeout(Duration::from_secs(30), async {
             loop {
                 if let Ok(t) = std::fs::read_to_string(&marker)
@@ -346,7 +372,11 @@ mod tests {
             Err(ClientError::Exec(_))
         ));
         assert!(matches!(
-            spawn(&req(&["/no/such/program"], false), dir.path(), &BTreeMap::new()),
+            spawn(
+                &req(&["/no/such/program"], false),
+                dir.path(),
+                &BTreeMap::new()
+            ),
             Err(ClientError::Exec(_))
         ));
     }

@@ -377,7 +377,11 @@ mod tests {
         std::fs::write(tmp.path().join("marker"), "").unwrap();
         let session = h
             .exec(ExecRequest {
-                command: vec!["/bin/sh".into(), "-c".into(), "echo $GREETING; ls; exit 4".into()],
+                command: vec![
+                    "/bin/sh".into(),
+                    "-c".into(),
+                    "echo $GREETING; ls; exit 4".into(),
+                ],
                 ..Default::default()
             })
             .await

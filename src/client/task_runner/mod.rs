@@ -265,7 +265,9 @@ impl TaskRunner {
                 }
                 Some(TaskCommand::Restart) => {
                     self.event(events::restart_signaled(now_nanos(), USER_RESTART_REASON));
-                    let exit = handle.stop(&self.kill_signal(driver), self.kill_timeout()).await;
+                    let exit = handle
+                        .stop(&self.kill_signal(driver), self.kill_timeout())
+                        .await;
                     self.event(events::terminated(now_nanos(), &exit));
                     return Outcome::Restarted;
                 }

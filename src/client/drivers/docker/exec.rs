@@ -55,7 +55,14 @@ pub async fn start(docker: &Docker, id: &str, req: &ExecRequest) -> Result<ExecS
         resize(docker, &created.id, size).await;
     }
     let (client, process) = session::channel();
-    tokio::spawn(run(docker.clone(), created.id, req.tty, output, input, process));
+    tokio::spawn(run(
+        docker.clone(),
+        created.id,
+        req.tty,
+        output,
+        input,
+        process,
+    ));
     Ok(client)
 }
 

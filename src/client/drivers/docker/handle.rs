@@ -15,9 +15,7 @@ use futures_util::StreamExt;
 use tokio::sync::watch;
 
 use super::{container, exec, logs, stats};
-use crate::client::drivers::{
-    BoxFuture, ExecRequest, ExecSession, ExitResult, TaskHandle, signal,
-};
+use crate::client::drivers::{BoxFuture, ExecRequest, ExecSession, ExitResult, TaskHandle, signal};
 use crate::client::error::{ClientError, Result};
 use crate::client::logs::LogRotator;
 use crate::client::stats::TaskResourceUsage;

@@ -25,9 +25,7 @@ use std::sync::Mutex;
 use bollard::Docker;
 use nomad_region::structs::DriverInfo;
 
-use super::{
-    BoxFuture, Capabilities, Driver, FsIsolation, NetIsolationMode, TaskHandle, TaskSpec,
-};
+use super::{BoxFuture, Capabilities, Driver, FsIsolation, NetIsolationMode, TaskHandle, TaskSpec};
 use crate::client::error::{ClientError, Result};
 
 pub use config::DockerTaskConfig;

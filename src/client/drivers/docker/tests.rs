@@ -358,7 +358,10 @@ async fn exec_runs_commands_inside_the_container() {
     };
     // The command sees the container's filesystem, not the host's.
     let s = h
-        .exec(req(&["/bin/sh", "-c", "cat /mark; echo err >&2; exit 3"], false))
+        .exec(req(
+            &["/bin/sh", "-c", "cat /mark; echo err >&2; exit 3"],
+            false,
+        ))
         .await
         .unwrap();
     let (out, err, code) = tokio::time::timeout(PATIENCE, s.run_to_end(b""))
@@ -393,7 +396,10 @@ async fn exec_runs_commands_inside_the_container() {
     })
     .await
     .unwrap();
-    assert!(String::from_utf8_lossy(&seen).contains("tty-yes"), "{seen:?}");
+    assert!(
+        String::from_utf8_lossy(&seen).contains("tty-yes"),
+        "{seen:?}"
+    );
     assert_eq!(code, Some(0));
     h.stop("SIGKILL", Duration::from_secs(5)).await;
     assert!(matches!(
