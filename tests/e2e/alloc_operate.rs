@@ -81,6 +81,20 @@ fn http_get(agent: &DevAgent, path: &str) -> (u16, String) {
     (status, resp.body_mut().read_to_string().unwrap_or_default())
 }
 
+/// `PUT path` with a JSON body: (status, body).
+fn http_put(agent: &DevAgent, path: &str, body: &str) -> (u16, String) {
+    let client = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let mut resp = client
+        .put(format!("{}{path}", agent.address))
+        .send(body)
+        .expect("agent reachable");
+    let status = resp.status().as_u16();
+    (status, resp.body_mut().read_to_string().unwrap_or_default())
+}
+
 /// The CLI with `input` on its stdin.
 fn nomad_with_stdin(agent: &DevAgent, args: &[&str], input: &[u8]) -> Output {
     let mut child = Command::new(NOMAD)
@@ -217,6 +231,30 @@ fn signal_fs_exec_restart_and_stop_a_raw_exec_allocation() {
         "{}",
         both(&off)
     );
+
+    // Plain-text refusals before anything runs.
+    let ws = agent.address.replace("http://", "ws://");
+    match tungstenite::connect(format!("{ws}/v1/client/allocation/{id}/exec?task=app")) {
+        Err(tungstenite::Error::Http(resp)) => {
+            let body = String::from_utf8_lossy(resp.body().as_deref().unwrap_or_default());
+            assert_eq!(
+                (resp.status().as_u16(), body.trim()),
+                (400, "command is not present")
+            );
+        }
+        other => panic!(
+            "an exec without a command was accepted: {:?}",
+            other.map(|_| ())
+        ),
+    }
+    let (code, body) = http_put(
+        &agent,
+        &format!("/v1/client/allocation/{id}/signal"),
+        r#"{"Signal":"SIGUSR1","Task":"nope"}"#,
+    );
+    assert_eq!(code, 404, "{body}");
+    let (code, body) = http_put(&agent, "/v1/allocation/ffffffff-0000/stop", "{}");
+    assert_eq!(code, 404, "{body}");
 
     // Host stats.
     let (code, body) = http_get(&agent, "/v1/client/stats");
