@@ -1,8 +1,10 @@
 //! `GET /v1/client/allocation/{id}/exec?task=&command=["sh"]&tty=false`: a command run
 //! inside a task, bridged over a websocket with Nomad's JSON frames
-//! ([`crate::api_client::exec_frames`]). The session is started before the upgrade,
-//! so a bad request or a driver without exec is a plain HTTP error; once upgraded,
-//! a socket that closes early ends the session (and the command with it).
+//! ([`crate::api_client::exec_frames`]). Without a tty the session is started before
+//! the upgrade, so a bad request or a driver without exec is a plain HTTP error; a
+//! tty session starts once the caller's first frame (its terminal size) arrived, and
+//! its start failures close the socket with the reason. Once upgraded, a socket that
+//! closes early ends the session (and the command with it).
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
@@ -87,11 +89,60 @@ pub async fn exec(
         tty,
         tty_size: None,
     };
+    if tty {
+        // A terminal should start at the caller's size, which arrives as the first
+        // frame: start the command after the upgrade (failures then close the socket
+        // with the reason).
+        client
+            .check_running(&alloc.id, task)
+            .map_err(client_error)?;
+        let (client, alloc_id, task) = (client.clone(), alloc.id.clone(), task.map(String::from));
+        return Ok(ws.on_upgrade(move |socket| async move {
+            tty_session(socket, client, alloc_id, task, req).await
+        }));
+    }
     let session = client
         .exec(&alloc.id, task, req)
         .await
         .map_err(client_error)?;
     Ok(ws.on_upgrade(move |socket| bridge(socket, session)))
+}
+
+/// How long a tty session waits for the caller's terminal size before starting.
+const TTY_SIZE_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+async fn tty_session(
+    mut socket: WebSocket,
+    client: crate::client::ClientHandle,
+    alloc_id: String,
+    task: Option<String>,
+    mut req: ExecRequest,
+) {
+    let mut pending = Vec::new();
+    if let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(TTY_SIZE_WAIT, socket.recv()).await
+    {
+        match decode_input(t.as_str()) {
+            Ok(inputs) => {
+                for i in inputs {
+                    match i {
+                        ExecInput::Resize(size) if req.tty_size.is_none() => {
+                            req.tty_size = Some(size)
+                        }
+                        other => pending.push(other),
+                    }
+                }
+            }
+            Err(e) => return close(&mut socket, 1003, &e).await,
+        }
+    }
+    let session = match client.exec(&alloc_id, task.as_deref(), req).await {
+        Ok(s) => s,
+        Err(e) => return close(&mut socket, 1011, &client_error(e).to_string()).await,
+    };
+    for i in pending {
+        session.send(i).await;
+    }
+    bridge(socket, session).await;
 }
 
 fn text(frame: &ExecStreamingOutput) -> Message {

@@ -220,6 +220,18 @@ fn signal_fs_exec_restart_and_stop_a_raw_exec_allocation() {
         "test -t 1 && echo on-a-tty",
     ]);
     assert!(stdout(&tty).contains("on-a-tty"), "{}", both(&tty));
+    // On a local terminal (util-linux `script` makes one) the remote one gets its size.
+    let on_pty = Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "stty rows 33 cols 111; {NOMAD} alloc exec {id} stty size"
+        ))
+        .arg("/dev/null")
+        .env("NOMAD_ADDR", &agent.address)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script(1)");
+    assert!(stdout(&on_pty).contains("33 111"), "{}", both(&on_pty));
     let off = nomad_with_stdin(
         &agent,
         &["alloc", "exec", "-i=false", &id, "cat"],

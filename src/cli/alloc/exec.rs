@@ -1,8 +1,8 @@
 //! `nomad alloc exec [-i] [-t] [-task T] <alloc> <command> [args...]`: run a command
 //! inside a running task over the agent's exec websocket, forwarding stdin (`-i`,
 //! default on) and printing its output; exits with the command's exit code. With `-t`
-//! (default: when stdin is a terminal) the command gets a terminal and the local one
-//! is put in raw mode while it runs.
+//! (default: when stdin is a terminal) the command gets a terminal sized like the
+//! local one (resizes follow), and the local one is put in raw mode while it runs.
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -131,14 +131,7 @@ pub fn run(args: &ExecArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
         .exec(&alloc.id, &task, &args.command, tty)
         .map_err(|e| CliError::Message(format!("failed to exec into task: {e}")))?;
     let fail = |e: String| CliError::Message(e);
-    if tty && let Some(size) = terminal_size() {
-        socket
-            .send(&ExecStreamingInput {
-                tty_size: Some(size),
-                ..Default::default()
-            })
-            .map_err(fail)?;
-    }
+    let mut size = None;
     let _raw = (tty && std::io::stdin().is_terminal())
         .then(RawMode::enter)
         .flatten();
@@ -156,6 +149,17 @@ pub fn run(args: &ExecArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
     let mut stdin_open = input.is_some();
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     loop {
+        // The terminal may have been resized since the last poll (no SIGWINCH handler
+        // needed: a poll lasts at most a few tens of milliseconds).
+        if tty && let Some(now) = terminal_size().filter(|s| Some(*s) != size) {
+            size = Some(now);
+            socket
+                .send(&ExecStreamingInput {
+                    tty_size: Some(now),
+                    ..Default::default()
+                })
+                .map_err(fail)?;
+        }
         while stdin_open && let Some(rx) = &input {
             let op = match rx.try_recv() {
                 Ok(Some(data)) => ExecStreamingIoOperation::data(&data),
