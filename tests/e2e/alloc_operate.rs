@@ -419,6 +419,19 @@ fn exec_and_stats_of_a_docker_task() {
     let three = agent.nomad(&["alloc", "exec", &id, "sh", "-c", "echo err >&2; exit 3"]);
     assert_eq!(three.status.code(), Some(3), "{}", both(&three));
     assert_eq!(String::from_utf8_lossy(&three.stderr), "err\n");
+    // Engines before API 1.42 cannot create an exec at a size: it is resized just
+    // after it starts, so the command looks a moment later.
+    let on_pty = Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "stty rows 33 cols 111; {NOMAD} alloc exec {id} sh -c 'sleep 1; stty size'"
+        ))
+        .arg("/dev/null")
+        .env("NOMAD_ADDR", &agent.address)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script(1)");
+    assert!(stdout(&on_pty).contains("33 111"), "{}", both(&on_pty));
     let piped = nomad_with_stdin(&agent, &["alloc", "exec", "-i", &id, "cat"], b"to docker\n");
     assert_eq!(stdout(&piped), "to docker\n", "{}", both(&piped));
     let mut last = String::new();

@@ -276,3 +276,25 @@ fn events_table(state: &TaskState, short: bool) -> String {
     }
     format_list(&rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_tables_show_what_the_driver_measured() {
+        let usage = serde_json::json!({
+            "MemoryStats": {"RSS": 1468006, "Swap": 0, "Cache": 5, "Measured": ["RSS", "Swap"]},
+            "CpuStats": {"Percent": 96.314, "UserMode": 90.0, "SystemMode": 6.314,
+                         "Measured": ["System Mode", "User Mode", "Percent"]}
+        });
+        assert_eq!(
+            measured_table(usage.get("MemoryStats"), MEMORY_FIELDS),
+            "RSS      Swap\n1.4 MiB  0 B"
+        );
+        assert_eq!(
+            measured_table(usage.get("CpuStats"), CPU_FIELDS),
+            "Percent  System Mode  User Mode\n96.31%   6.31%        90.00%"
+        );
+    }
+}

@@ -31,6 +31,12 @@ pub async fn start(docker: &Docker, id: &str, req: &ExecRequest) -> Result<ExecS
         attach_stderr: Some(true),
         tty: Some(req.tty),
         cmd: Some(req.command.clone()),
+        // The terminal's size from its first moment (a resize after start races the
+        // command); older engines ignore it and get the resize below.
+        console_size: req
+            .tty_size
+            .filter(|_| req.tty)
+            .map(|s| vec![usize::from(s.height), usize::from(s.width)]),
         ..Default::default()
     };
     let created = docker
