@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -21,8 +22,24 @@ use crate::client::error::{ClientError, Result};
 /// may hold the pipes open).
 const DRAIN: Duration = Duration::from_millis(500);
 
+/// Code run in the forked child just before the command is executed, to enter the
+/// task's context (namespaces, a chroot, a user). It runs after the working directory
+/// was set (a hook that changes the root must set it again) and must only make
+/// async-signal-safe calls.
+pub type EnterHook = Arc<dyn Fn() -> std::io::Result<()> + Send + Sync>;
+
 /// Starts `req.command` in `cwd` with exactly `env`.
 pub fn spawn(req: &ExecRequest, cwd: &Path, env: &BTreeMap<String, String>) -> Result<ExecSession> {
+    spawn_entering(req, cwd, env, None)
+}
+
+/// `spawn`, running `enter` in the child first (drivers that isolate their tasks).
+pub fn spawn_entering(
+    req: &ExecRequest,
+    cwd: &Path,
+    env: &BTreeMap<String, String>,
+    enter: Option<EnterHook>,
+) -> Result<ExecSession> {
     let Some((program, args)) = req.command.split_first() else {
         return Err(ClientError::Exec("command must not be empty".into()));
     };
@@ -54,6 +71,7 @@ pub fn spawn(req: &ExecRequest, cwd: &Path, env: &BTreeMap<String, String>) -> R
                 Ok(())
             });
         }
+        add_hook(&mut cmd, enter);
         let child = cmd.spawn().map_err(|e| spawn_error(program, e))?;
         // Our copies of the slave end must go, or the master never sees the hang-up.
         drop(cmd);
@@ -65,10 +83,20 @@ pub fn spawn(req: &ExecRequest, cwd: &Path, env: &BTreeMap<String, String>) -> R
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        add_hook(&mut cmd, enter);
         let child = cmd.spawn().map_err(|e| spawn_error(program, e))?;
         tokio::spawn(run_piped(child, process));
     }
     Ok(client)
+}
+
+fn add_hook(cmd: &mut Command, enter: Option<EnterHook>) {
+    if let Some(hook) = enter {
+        // SAFETY: the hook's contract (see `EnterHook`) is async-signal safety.
+        unsafe {
+            cmd.pre_exec(move || hook());
+        }
+    }
 }
 
 fn spawn_error(program: &str, e: std::io::Error) -> ClientError {
@@ -362,6 +390,39 @@ mod tests {
         })
         .await
         .expect("the command outlived its session");
+    }
+
+    #[tokio::test]
+    async fn the_enter_hook_runs_in_the_child_before_the_command() {
+        let dir = tempfile::tempdir().unwrap();
+        // The hook moves the child elsewhere; the command sees the result.
+        let target = std::ffi::CString::new("/").unwrap();
+        let hook: EnterHook = Arc::new(move || {
+            // SAFETY: chdir is async-signal safe; the path is NUL-terminated.
+            if unsafe { libc::chdir(target.as_ptr()) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+        let s = spawn_entering(
+            &req(&["/bin/pwd"], false),
+            dir.path(),
+            &BTreeMap::new(),
+            Some(hook),
+        )
+        .unwrap();
+        let (out, _, code) = s.run_to_end(b"").await;
+        assert_eq!((out.as_slice(), code), (&b"/\n"[..], Some(0)));
+        let failing: EnterHook = Arc::new(|| Err(std::io::Error::from_raw_os_error(libc::EPERM)));
+        assert!(matches!(
+            spawn_entering(
+                &req(&["/bin/true"], false),
+                dir.path(),
+                &BTreeMap::new(),
+                Some(failing)
+            ),
+            Err(ClientError::Exec(_))
+        ));
     }
 
     #[tokio::test]
