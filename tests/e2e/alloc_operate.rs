@@ -155,7 +155,7 @@ fn signal_fs_exec_restart_and_stop_a_raw_exec_allocation() {
         text.contains(" alloc/\n") && text.contains(" app/"),
         "{text}"
     );
-    let local = stdout(&agent.nomad(&["alloc", "fs", &id, "app/local"]));
+    let local = stdout(&agent.nomad(&["fs", &id, "app/local"]));
     assert!(local.contains("out.txt"), "{local}");
     let cat = agent.nomad(&["alloc", "fs", &id, "app/local/out.txt"]);
     assert_eq!(stdout(&cat), "started\n", "{}", both(&cat));
@@ -188,6 +188,8 @@ fn signal_fs_exec_restart_and_stop_a_raw_exec_allocation() {
         "{}",
         both(&hi)
     );
+    let alias = agent.nomad(&["exec", &id, "echo", "alias"]);
+    assert_eq!(stdout(&alias), "alias\n", "{}", both(&alias));
     let three = agent.nomad(&["alloc", "exec", &id, "sh", "-c", "exit 3"]);
     assert_eq!(three.status.code(), Some(3), "{}", both(&three));
     let env = agent.nomad(&[
