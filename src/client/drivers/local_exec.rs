@@ -18,8 +18,8 @@ use tokio::sync::mpsc;
 use super::session::{self, ExecInput, ExecOutput, ExecProcess, ExecRequest, ExecSession, TtySize};
 use crate::client::error::{ClientError, Result};
 
-/// How long output may keep draining after the command exited (background children
-/// may hold the pipes open).
+/// How long output may keep draining after the command exited; background children
+/// that hold the pipes open longer are killed.
 const DRAIN: Duration = Duration::from_millis(500);
 
 /// Code run in the forked child just before the command is executed, to enter the
@@ -127,15 +127,33 @@ async fn pump<R: AsyncRead + Unpin>(
 }
 
 fn kill_group(child: &Child) {
-    if let Some(pid) = child.id() {
+    kill_pgid(child.id());
+}
+
+fn kill_pgid(pgid: Option<u32>) {
+    if let Some(pid) = pgid.and_then(|p| i32::try_from(p).ok()) {
         // SAFETY: kill has no memory preconditions; the command leads its own group.
         unsafe {
-            libc::kill(-(pid as i32), libc::SIGKILL);
+            libc::kill(-pid, libc::SIGKILL);
         }
     }
 }
 
+/// Waits for the output pumps; if background processes the command left behind keep
+/// its output open past `DRAIN`, the session is over for them too.
+async fn drain(pumps: Vec<tokio::task::JoinHandle<()>>, pgid: Option<u32>) {
+    let deadline = tokio::time::Instant::now() + DRAIN;
+    let mut lingering = false;
+    for handle in pumps {
+        lingering |= tokio::time::timeout_at(deadline, handle).await.is_err();
+    }
+    if lingering {
+        kill_pgid(pgid);
+    }
+}
+
 async fn run_piped(mut child: Child, mut p: ExecProcess) {
+    let pgid = child.id();
     let mut stdin = child.stdin.take();
     let pumps = [
         child
@@ -170,14 +188,13 @@ async fn run_piped(mut child: Child, mut p: ExecProcess) {
             },
         }
     };
-    for handle in pumps.into_iter().flatten() {
-        let _ = tokio::time::timeout(DRAIN, handle).await;
-    }
+    drain(pumps.into_iter().flatten().collect(), pgid).await;
     let code = status.map_or(-1, |s| session::exit_code(&s));
     let _ = p.output.send(ExecOutput::Exited(code)).await;
 }
 
 async fn run_tty(mut child: Child, master: OwnedFd, mut p: ExecProcess) {
+    let pgid = child.id();
     // Blocking reads and writes of the master end run on their own threads.
     let reader = master.try_clone().map(std::fs::File::from);
     let out = p.output.clone();
@@ -228,9 +245,7 @@ async fn run_tty(mut child: Child, master: OwnedFd, mut p: ExecProcess) {
             },
         }
     };
-    if let Some(handle) = read_pump {
-        let _ = tokio::time::timeout(DRAIN, handle).await;
-    }
+    drain(read_pump.into_iter().collect(), pgid).await;
     let code = status.map_or(-1, |s| session::exit_code(&s));
     let _ = p.output.send(ExecOutput::Exited(code)).await;
 }
@@ -423,6 +438,42 @@ mod tests {
             ),
             Err(ClientError::Exec(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn background_leftovers_do_not_hold_the_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("bg");
+        let script = format!("sleep 60 & echo $! > {}; echo fg", marker.display());
+        let s = spawn(
+            &req(&["/bin/sh", "-c", &script], false),
+            dir.path(),
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        let (out, _, code) = tokio::time::timeout(Duration::from_secs(30), s.run_to_end(b""))
+            .await
+            .expect("the session ends although a background child holds stdout");
+        assert_eq!((out.as_slice(), code), (&b"fg\n"[..], Some(0)));
+        let pid: i32 = std::fs::read_to_string(&marker)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Its parent is gone, so whoever adopts it reaps it: a zombie counts as dead.
+        let alive = |pid: i32| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|st| st.rsplit(')').next().map(|r| r.trim_start().to_string()))
+                .is_some_and(|rest| !rest.starts_with('Z'))
+        };
+        tokio::time::timeout(Duration::from_secs(30), async {
+            while alive(pid) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("the leftover background child was killed");
     }
 
     #[tokio::test]
