@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::session::{self, ExecInput, ExecOutput, ExecProcess, ExecRequest, ExecSession, TtySize};
 use crate::client::error::{ClientError, Result};
@@ -28,18 +29,34 @@ const DRAIN: Duration = Duration::from_millis(500);
 /// async-signal-safe calls.
 pub type EnterHook = Arc<dyn Fn() -> std::io::Result<()> + Send + Sync>;
 
-/// Starts `req.command` in `cwd` with exactly `env`.
-pub fn spawn(req: &ExecRequest, cwd: &Path, env: &BTreeMap<String, String>) -> Result<ExecSession> {
-    spawn_entering(req, cwd, env, None)
+/// Where and how a command runs.
+#[derive(Clone, Default)]
+pub struct ExecContext {
+    /// Working directory.
+    pub cwd: std::path::PathBuf,
+    /// The whole environment.
+    pub env: BTreeMap<String, String>,
+    /// Entered in the child before the command runs.
+    pub enter: Option<EnterHook>,
+    /// Cancelled when the task stops: its sessions are killed with it.
+    pub task_stopped: CancellationToken,
 }
 
-/// `spawn`, running `enter` in the child first (drivers that isolate their tasks).
-pub fn spawn_entering(
-    req: &ExecRequest,
-    cwd: &Path,
-    env: &BTreeMap<String, String>,
-    enter: Option<EnterHook>,
-) -> Result<ExecSession> {
+/// Starts `req.command` in `cwd` with exactly `env`.
+pub fn spawn(req: &ExecRequest, cwd: &Path, env: &BTreeMap<String, String>) -> Result<ExecSession> {
+    spawn_in(
+        req,
+        &ExecContext {
+            cwd: cwd.to_path_buf(),
+            env: env.clone(),
+            ..Default::default()
+        },
+    )
+}
+
+/// Starts `req.command` in `ctx`.
+pub fn spawn_in(req: &ExecRequest, ctx: &ExecContext) -> Result<ExecSession> {
+    let (cwd, env, enter) = (&ctx.cwd, &ctx.env, ctx.enter.clone());
     let Some((program, args)) = req.command.split_first() else {
         return Err(ClientError::Exec("command must not be empty".into()));
     };
@@ -49,7 +66,7 @@ pub fn spawn_entering(
         .envs(env)
         .current_dir(cwd)
         .kill_on_drop(true);
-    let (client, process) = session::channel();
+    let (client, process) = session::channel_within(&ctx.task_stopped);
     if req.tty {
         let pty = Pty::open(req.tty_size.unwrap_or(TtySize {
             height: 24,
@@ -419,23 +436,17 @@ mod tests {
             }
             Ok(())
         });
-        let s = spawn_entering(
-            &req(&["/bin/pwd"], false),
-            dir.path(),
-            &BTreeMap::new(),
-            Some(hook),
-        )
-        .unwrap();
+        let ctx = |hook: EnterHook| ExecContext {
+            cwd: dir.path().to_path_buf(),
+            enter: Some(hook),
+            ..Default::default()
+        };
+        let s = spawn_in(&req(&["/bin/pwd"], false), &ctx(hook)).unwrap();
         let (out, _, code) = s.run_to_end(b"").await;
         assert_eq!((out.as_slice(), code), (&b"/\n"[..], Some(0)));
         let failing: EnterHook = Arc::new(|| Err(std::io::Error::from_raw_os_error(libc::EPERM)));
         assert!(matches!(
-            spawn_entering(
-                &req(&["/bin/true"], false),
-                dir.path(),
-                &BTreeMap::new(),
-                Some(failing)
-            ),
+            spawn_in(&req(&["/bin/true"], false), &ctx(failing)),
             Err(ClientError::Exec(_))
         ));
     }
@@ -474,6 +485,23 @@ mod tests {
         })
         .await
         .expect("the leftover background child was killed");
+    }
+
+    #[tokio::test]
+    async fn a_stopped_task_ends_its_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let stopped = CancellationToken::new();
+        let ctx = ExecContext {
+            cwd: dir.path().to_path_buf(),
+            task_stopped: stopped.clone(),
+            ..Default::default()
+        };
+        let s = spawn_in(&req(&["/bin/sleep", "60"], false), &ctx).unwrap();
+        stopped.cancel();
+        let (_, _, code) = tokio::time::timeout(Duration::from_secs(30), s.run_to_end(b""))
+            .await
+            .expect("the session outlived its task");
+        assert_eq!(code, Some(128 + libc::SIGKILL));
     }
 
     #[tokio::test]

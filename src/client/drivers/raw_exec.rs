@@ -141,6 +141,8 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
         pumps.push(tokio::spawn(rot.pump(err)));
     }
     let (tx, rx) = watch::channel(None);
+    let stopped = tokio_util::sync::CancellationToken::new();
+    let sessions_end = stopped.clone();
     // The waiter owns the child; it ends when the process does, which `stop` forces.
     tokio::spawn(async move {
         let result = match child.wait().await {
@@ -159,6 +161,8 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
             // Background children may hold the pipes open: don't wait for them forever.
             let _ = tokio::time::timeout(LOG_DRAIN, p).await;
         }
+        // `alloc exec` sessions end with the task.
+        sessions_end.cancel();
         let _ = tx.send(Some(result));
     });
     Ok(RawExecHandle {
@@ -166,8 +170,12 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
         exit: rx,
         cpu: Mutex::new(CpuTracker::default()),
         mhz: spec.mhz_per_core,
-        task_dir: spec.task_dir,
-        env: spec.env,
+        exec_ctx: local_exec::ExecContext {
+            cwd: spec.task_dir,
+            env: spec.env,
+            enter: None,
+            task_stopped: stopped,
+        },
     })
 }
 
@@ -178,8 +186,7 @@ struct RawExecHandle {
     cpu: Mutex<CpuTracker>,
     mhz: f64,
     /// Where `alloc exec` commands run, and with which environment.
-    task_dir: std::path::PathBuf,
-    env: BTreeMap<String, String>,
+    exec_ctx: local_exec::ExecContext,
 }
 
 impl RawExecHandle {
@@ -267,7 +274,7 @@ impl TaskHandle for RawExecHandle {
             if self.exited() {
                 return Err(ClientError::TaskNotRunning);
             }
-            local_exec::spawn(&req, &self.task_dir, &self.env)
+            local_exec::spawn_in(&req, &self.exec_ctx)
         })
     }
 }
@@ -391,7 +398,18 @@ mod tests {
         assert!(out.starts_with("hi\n"), "{out}");
         assert!(out.contains("marker"), "{out}");
         assert_eq!(code, Some(4));
+        let long = h
+            .exec(ExecRequest {
+                command: vec!["sleep".into(), "60".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         h.stop("SIGKILL", Duration::from_secs(1)).await;
+        let (_, _, code) = tokio::time::timeout(Duration::from_secs(30), long.run_to_end(b""))
+            .await
+            .expect("the exec session outlived the task");
+        assert_eq!(code, Some(128 + libc::SIGKILL));
         assert!(matches!(
             h.exec(ExecRequest {
                 command: vec!["true".into()],

@@ -74,9 +74,15 @@ pub struct ExecProcess {
 
 /// A connected pair of ends.
 pub fn channel() -> (ExecSession, ExecProcess) {
+    channel_within(&CancellationToken::new())
+}
+
+/// A connected pair whose command is also cancelled when `task` is (the task it runs
+/// in stopped: its exec sessions end with it).
+pub fn channel_within(task: &CancellationToken) -> (ExecSession, ExecProcess) {
     let (in_tx, in_rx) = mpsc::channel(BUFFER);
     let (out_tx, out_rx) = mpsc::channel(BUFFER);
-    let cancel = CancellationToken::new();
+    let cancel = task.child_token();
     (
         ExecSession {
             input: in_tx,
