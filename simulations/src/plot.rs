@@ -62,8 +62,12 @@ pub fn render_svg(chart: &Chart) -> Option<String> {
             .flat_map(|s| s.points.iter())
             .filter(|(x, y)| *x > 0.0 && *y > 0.0)
     };
-    let (xmin, xmax) = pts().fold((f64::MAX, f64::MIN), |(a, b), (x, _)| (a.min(*x), b.max(*x)));
-    let (ymin, ymax) = pts().fold((f64::MAX, f64::MIN), |(a, b), (_, y)| (a.min(*y), b.max(*y)));
+    let (xmin, xmax) = pts().fold((f64::MAX, f64::MIN), |(a, b), (x, _)| {
+        (a.min(*x), b.max(*x))
+    });
+    let (ymin, ymax) = pts().fold((f64::MAX, f64::MIN), |(a, b), (_, y)| {
+        (a.min(*y), b.max(*y))
+    });
     if xmin > xmax {
         return None;
     }

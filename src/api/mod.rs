@@ -3,7 +3,10 @@
 //! queries with `X-Nomad-*` headers ([`query`]), plain-text errors ([`error`]).
 
 pub mod agent;
+pub mod alloc_exec;
+pub mod alloc_ops;
 pub mod allocs;
+pub mod client_files;
 pub mod client_fs;
 pub mod error;
 pub mod evals;
@@ -80,7 +83,25 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/node/{id}", get(nodes::get_one))
         .route("/v1/node/{id}/allocations", get(nodes::allocations))
         .route("/v1/client/fs/logs/{alloc}", get(client_fs::logs))
+        .route("/v1/client/fs/ls/{alloc}", get(client_files::ls))
+        .route("/v1/client/fs/stat/{alloc}", get(client_files::stat))
+        .route("/v1/client/fs/cat/{alloc}", get(client_files::cat))
+        .route("/v1/client/fs/readat/{alloc}", get(client_files::readat))
         .route("/v1/client/allocation/{id}/stats", get(allocs::stats))
+        .route(
+            "/v1/client/allocation/{id}/signal",
+            put(alloc_ops::signal).post(alloc_ops::signal),
+        )
+        .route(
+            "/v1/client/allocation/{id}/restart",
+            put(alloc_ops::restart).post(alloc_ops::restart),
+        )
+        .route("/v1/client/allocation/{id}/exec", get(alloc_exec::exec))
+        .route("/v1/client/stats", get(alloc_ops::host_stats))
+        .route(
+            "/v1/allocation/{id}/stop",
+            put(alloc_ops::stop).post(alloc_ops::stop),
+        )
         .route("/v1/agent/self", get(agent::self_info))
         .route("/v1/agent/members", get(members::list))
         .route("/v1/agent/join", put(members::join).post(members::join))

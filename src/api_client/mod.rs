@@ -2,6 +2,8 @@
 //! `region`, `namespace` and the token to every request and turns non-2xx replies into Nomad's
 //! `Unexpected response code: N (body)` errors.
 
+pub mod exec;
+pub mod exec_frames;
 pub mod types;
 
 use std::time::Duration;

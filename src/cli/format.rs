@@ -62,6 +62,22 @@ pub fn format_unix_nanos(nanos: i64) -> String {
         .to_string()
 }
 
+/// `1.2 MiB`-style sizes as Nomad's humanize prints them.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
 /// An RFC 3339 string re-printed like `format_unix_nanos`; unparseable text is returned as is.
 pub fn format_rfc3339(text: &str) -> String {
     match DateTime::parse_from_rfc3339(text) {

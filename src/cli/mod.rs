@@ -83,6 +83,10 @@ pub enum Command {
     Stop(job::stop::StopArgs),
     /// Alias for `job inspect`.
     Inspect(job::inspect::InspectArgs),
+    /// Alias for `alloc exec`.
+    Exec(alloc::exec::ExecArgs),
+    /// Alias for `alloc fs`.
+    Fs(alloc::fs::FsArgs),
 }
 
 /// Parses `args` (program name first), runs the command, prints errors, returns the exit code.
@@ -130,6 +134,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Plan(args) => job::plan::run(&args, &cli.global),
         Command::Stop(args) => job::stop::run(&args, &cli.global),
         Command::Inspect(args) => job::inspect::run(&args, &cli.global),
+        Command::Exec(args) => alloc::exec::run(&args, &cli.global),
+        Command::Fs(args) => alloc::fs::run(&args, &cli.global),
     }
 }
 

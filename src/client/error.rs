@@ -44,6 +44,15 @@ pub enum ClientError {
     /// The task is not running (anymore).
     #[error("task is not running")]
     TaskNotRunning,
+    /// The task's driver cannot run commands inside its tasks.
+    #[error("driver does not support exec")]
+    ExecNotSupported,
+    /// An `alloc exec` command could not be started.
+    #[error("{0}")]
+    Exec(String),
+    /// The allocation or task named is not running on this client.
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl ClientError {

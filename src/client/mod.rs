@@ -12,6 +12,7 @@
 //! every allocation (each task within its kill_timeout), flush the last updates.
 
 pub mod alloc_dir;
+pub mod alloc_fs;
 pub mod alloc_runner;
 pub mod config;
 pub mod drivers;
@@ -19,8 +20,10 @@ pub mod env;
 pub mod error;
 pub mod fingerprint;
 mod heartbeat;
+pub mod host_stats;
 pub mod interpolate;
 pub mod logs;
+mod operate;
 pub mod rpc;
 pub mod stats;
 pub mod task_runner;
@@ -81,6 +84,8 @@ pub(crate) struct Shared {
     pub mhz_per_core: f64,
     pub allocs: Mutex<BTreeMap<String, AllocEntry>>,
     pub updates_tx: mpsc::UnboundedSender<Allocation>,
+    /// CPU counters of the last host sample (`/v1/client/stats`).
+    pub host_stats: Mutex<host_stats::HostStatsCollector>,
 }
 
 impl Shared {
@@ -150,6 +155,7 @@ impl Client {
             mhz_per_core: cpu.mhz,
             allocs: Mutex::new(BTreeMap::new()),
             updates_tx,
+            host_stats: Mutex::new(host_stats::HostStatsCollector::default()),
         });
         let cancel = cancel.child_token();
         let supervisor = tokio::spawn(supervise(shared.clone(), rpc, updates_rx, cancel.clone()));

@@ -9,8 +9,8 @@
 //!   exercises every part of the job specification we promise to support, and
 //!   that its sidecar files are consistent.
 //! * `support` holds the shared plumbing (running the binary, listing files).
-//! * `walkthrough`, `scheduling`, `api_errors`, `exec_driver` drive a real dev agent (`dev_agent` starts
-//!   and stops it).
+//! * `walkthrough`, `scheduling`, `api_errors`, `exec_driver`, `alloc_operate` drive a real dev agent
+//!   (`dev_agent` starts and stops it).
 //! * `mesh_members`, `mesh_security` run several server-only agents that form a mesh (`mesh_support`
 //!   starts, kills, terminates and restarts them).
 
@@ -19,6 +19,7 @@ mod jobspec_coverage;
 mod support;
 
 // Tests that start a real `nomad agent -dev` on free loopback ports.
+mod alloc_operate;
 mod api_errors;
 mod dev_agent;
 mod exec_driver;

@@ -230,6 +230,29 @@ fn allocations_of_a_down_node_are_lost_and_replaced() {
 }
 
 #[test]
+fn alloc_stop_migrates_the_allocation_to_a_replacement() {
+    let mut h = harness(1);
+    let job = register(&mut h, mock_job("web", 1), "e1");
+    let a = h.state.live_allocs()[0].clone();
+    // `alloc stop` sets the migrate transition and an `alloc-stop` evaluation runs.
+    h.state.update_alloc(&a.id, |x| {
+        x.client_status = ALLOC_CLIENT_STATUS_RUNNING.into();
+        x.desired_transition.migrate = Some(true);
+    });
+    let mut eval = register_eval("e2", &job);
+    eval.triggered_by = "alloc-stop".into();
+    run(&mut h, &eval);
+    let old = &h.state.allocs[&a.id];
+    assert_eq!(old.desired_status, ALLOC_DESIRED_STATUS_STOP);
+    assert_eq!(old.desired_description, "alloc is being migrated");
+    let live = h.state.live_allocs();
+    assert_eq!(live.len(), 1);
+    assert_ne!(live[0].id, a.id);
+    assert_eq!(live[0].name, a.name);
+    assert_eq!(live[0].previous_allocation, a.id);
+}
+
+#[test]
 fn failed_allocation_is_rescheduled_now_or_later() {
     let mut h = harness(2);
     let job = register(&mut h, mock_job("web", 1), "e1");

@@ -230,7 +230,12 @@ fn reconcile_group(
             }
             _ => {}
         }
-        match node_state(nodes.get(&a.node_id)) {
+        // `alloc stop` asks for a migration: stopped here, replaced elsewhere.
+        let state = match node_state(nodes.get(&a.node_id)) {
+            NodeState::Ok if a.desired_transition.migrate == Some(true) => NodeState::Draining,
+            s => s,
+        };
+        match state {
             NodeState::Down => {
                 stops.push(Stop {
                     alloc: Arc::clone(a),

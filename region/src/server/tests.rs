@@ -419,3 +419,39 @@ async fn a_new_leader_resumes_pending_evaluations() {
     cancel.cancel();
     h.stopped().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alloc_stop_replaces_the_allocation() {
+    let cancel = CancellationToken::new();
+    let h = RegionServer::start(config(), cancel.clone());
+    h.node_register(node("n1", 8192)).await.unwrap();
+    h.job_register(job("web", 1, 256, "/bin/sleep"), RegisterOptions::default())
+        .await
+        .unwrap();
+    let snap = until(&h, "1 allocation", |s| live(s, "web").len() == 1).await;
+    report(&h, &snap, "web", ALLOC_CLIENT_STATUS_RUNNING).await;
+    let first = live(&snap, "web")[0].clone();
+
+    let (eval_id, index) = h.alloc_stop(&first.id).await.unwrap();
+    assert!(index > 0);
+    let snap = until(&h, "the alloc-stop eval to complete", |s| {
+        s.eval_by_id(&eval_id)
+            .is_some_and(|e| e.status == EVAL_STATUS_COMPLETE)
+    })
+    .await;
+    let eval = snap.eval_by_id(&eval_id).unwrap();
+    assert_eq!(eval.triggered_by, EVAL_TRIGGER_ALLOC_STOP);
+    let old = snap.alloc_by_id(&first.id).unwrap();
+    assert_eq!(old.desired_status, ALLOC_DESIRED_STATUS_STOP);
+    assert_eq!(old.desired_transition.migrate, Some(true));
+    let now = live(&snap, "web");
+    assert_eq!(now.len(), 1);
+    assert_ne!(now[0].id, first.id);
+    assert_eq!(now[0].previous_allocation, first.id);
+    assert!(matches!(
+        h.alloc_stop("no-such-alloc").await,
+        Err(RegionError::NotFound(_))
+    ));
+    cancel.cancel();
+    h.stopped().await;
+}

@@ -6,8 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
 use crate::structs::{
-    Allocation, Deployment, DeploymentStatusUpdate, Evaluation, Job, Node, NodeEvent,
+    Allocation, Deployment, DeploymentStatusUpdate, DesiredTransition, Evaluation, Job, Node,
+    NodeEvent,
 };
 
 use super::StateError;
@@ -72,6 +75,16 @@ pub enum Command {
         /// Evaluations to create (rescheduling of failed allocations).
         evals: Vec<Evaluation>,
         /// When the servers received the update, Unix nanoseconds.
+        now: i64,
+    },
+    /// Ask the scheduler to move allocations (`alloc stop`: migrate, so the allocation
+    /// is stopped and replaced), with the evaluations that act on it.
+    AllocUpdateDesiredTransition {
+        /// Transition to merge into each allocation, by ID.
+        allocs: BTreeMap<String, DesiredTransition>,
+        /// Evaluations to create (`alloc-stop`).
+        evals: Vec<Evaluation>,
+        /// When, Unix nanoseconds.
         now: i64,
     },
 }
@@ -149,7 +162,8 @@ impl Command {
             Command::NodeRegister { evals, .. }
             | Command::NodeUpdateStatus { evals, .. }
             | Command::EvalUpsert { evals }
-            | Command::AllocClientUpdate { evals, .. } => evals.iter().collect(),
+            | Command::AllocClientUpdate { evals, .. }
+            | Command::AllocUpdateDesiredTransition { evals, .. } => evals.iter().collect(),
             Command::ApplyPlanResults(r) => r.evals.iter().collect(),
         }
     }
@@ -164,6 +178,7 @@ impl Command {
             Command::EvalUpsert { .. } => "EvalUpsert",
             Command::ApplyPlanResults(_) => "ApplyPlanResults",
             Command::AllocClientUpdate { .. } => "AllocClientUpdate",
+            Command::AllocUpdateDesiredTransition { .. } => "AllocUpdateDesiredTransition",
         }
     }
 }

@@ -89,7 +89,8 @@ fn main() -> Result<()> {
     if let Some(dir) = args.output.parent() {
         std::fs::create_dir_all(dir).ok();
     }
-    std::fs::write(&args.output, svg).with_context(|| format!("write {}", args.output.display()))?;
+    std::fs::write(&args.output, svg)
+        .with_context(|| format!("write {}", args.output.display()))?;
     println!("wrote {}", args.output.display());
     Ok(())
 }

@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::lookup_alloc;
 use crate::cli::format::{
-    format_kv, format_list, format_rfc3339, format_unix_nanos, now_nanos, pretty_time_ago, short_id,
+    format_kv, format_list, format_rfc3339, format_unix_nanos, human_bytes, now_nanos,
+    pretty_time_ago, short_id,
 };
 use crate::cli::{CliError, GlobalOpts};
 
@@ -163,11 +164,18 @@ fn task_resources(alloc: &Allocation, task: &str, stats: Option<&Value>, detaile
         .and_then(|u| u.pointer("/CpuStats/TotalTicks"))
         .and_then(Value::as_f64)
         .unwrap_or(0.0);
-    let rss = usage
-        .and_then(|u| u.pointer("/MemoryStats/RSS"))
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let mut rows = vec![
+    let memory = |field: &str| {
+        usage
+            .and_then(|u| u.pointer(&format!("/MemoryStats/{field}")))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+    // Drivers measure either RSS (processes) or usage (cgroups).
+    let rss = match memory("RSS") {
+        0 => memory("Usage"),
+        n => n,
+    };
+    let rows = vec![
         "CPU|Memory|Disk".to_owned(),
         format!(
             "{}/{cpu} MHz|{}/{mem} MiB|{disk} MiB",
@@ -175,32 +183,65 @@ fn task_resources(alloc: &Allocation, task: &str, stats: Option<&Value>, detaile
             human_bytes(rss)
         ),
     ];
+    let mut out = format_list(&rows);
     if detailed && let Some(u) = usage {
-        rows.push(String::new());
-        let pct = u
-            .pointer("/CpuStats/Percent")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0);
-        rows.push(format!("CPU Percent|{pct:.2}%|"));
-        rows.push(format!("Memory RSS|{}|", human_bytes(rss)));
+        out.push_str("\n\nMemory Stats\n");
+        out.push_str(&measured_table(u.get("MemoryStats"), MEMORY_FIELDS));
+        out.push_str("\n\nCPU Stats\n");
+        out.push_str(&measured_table(u.get("CpuStats"), CPU_FIELDS));
     }
-    format_list(&rows)
+    out
 }
 
-/// `1.2 MiB`-style sizes as Nomad's humanize prints them.
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
+/// How one measured statistic is printed.
+enum Unit {
+    Bytes,
+    Percent,
+    Count,
+}
+
+/// Memory statistics: the name in `Measured`, its JSON field, how it prints.
+const MEMORY_FIELDS: &[(&str, &str, Unit)] = &[
+    ("Cache", "Cache", Unit::Bytes),
+    ("Kernel Max Usage", "KernelMaxUsage", Unit::Bytes),
+    ("Kernel Usage", "KernelUsage", Unit::Bytes),
+    ("Mapped File", "MappedFile", Unit::Bytes),
+    ("Max Usage", "MaxUsage", Unit::Bytes),
+    ("RSS", "RSS", Unit::Bytes),
+    ("Swap", "Swap", Unit::Bytes),
+    ("Usage", "Usage", Unit::Bytes),
+];
+
+/// CPU statistics, likewise.
+const CPU_FIELDS: &[(&str, &str, Unit)] = &[
+    ("Percent", "Percent", Unit::Percent),
+    ("System Mode", "SystemMode", Unit::Percent),
+    ("Throttled Periods", "ThrottledPeriods", Unit::Count),
+    ("Throttled Time", "ThrottledTime", Unit::Count),
+    ("User Mode", "UserMode", Unit::Percent),
+];
+
+/// Nomad's `-stats` tables: one column per statistic the driver measured.
+fn measured_table(stats: Option<&Value>, fields: &[(&str, &str, Unit)]) -> String {
+    let measured: Vec<&str> = stats
+        .and_then(|s| s.get("Measured"))
+        .and_then(Value::as_array)
+        .map(|m| m.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let (mut header, mut values) = (Vec::new(), Vec::new());
+    for (name, key, unit) in fields {
+        if !measured.contains(name) {
+            continue;
+        }
+        let v = stats.and_then(|s| s.get(*key));
+        header.push(name.to_string());
+        values.push(match unit {
+            Unit::Bytes => human_bytes(v.and_then(Value::as_u64).unwrap_or(0)),
+            Unit::Percent => format!("{:.2}%", v.and_then(Value::as_f64).unwrap_or(0.0)),
+            Unit::Count => v.and_then(Value::as_u64).unwrap_or(0).to_string(),
+        });
     }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    format_list(&[header.join("|"), values.join("|")])
 }
 
 fn task_summary(state: &TaskState) -> String {
@@ -234,4 +275,26 @@ fn events_table(state: &TaskState, short: bool) -> String {
         ));
     }
     format_list(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_tables_show_what_the_driver_measured() {
+        let usage = serde_json::json!({
+            "MemoryStats": {"RSS": 1468006, "Swap": 0, "Cache": 5, "Measured": ["RSS", "Swap"]},
+            "CpuStats": {"Percent": 96.314, "UserMode": 90.0, "SystemMode": 6.314,
+                         "Measured": ["System Mode", "User Mode", "Percent"]}
+        });
+        assert_eq!(
+            measured_table(usage.get("MemoryStats"), MEMORY_FIELDS),
+            "RSS      Swap\n1.4 MiB  0 B"
+        );
+        assert_eq!(
+            measured_table(usage.get("CpuStats"), CPU_FIELDS),
+            "Percent  System Mode  User Mode\n96.31%   6.31%        90.00%"
+        );
+    }
 }

@@ -37,6 +37,11 @@ pub enum AllocCommand {
         /// Signal name.
         signal: String,
     },
+    /// Restart one running task, or every one when `task` is `None` (`alloc restart`).
+    Restart {
+        /// Task name.
+        task: Option<String>,
+    },
     /// Stop every task (client shutdown).
     Shutdown,
 }
@@ -202,6 +207,13 @@ pub async fn run(cfg: AllocRunnerConfig, mut commands: mpsc::UnboundedReceiver<A
                     for (name, tx) in &task_cmds {
                         if task.as_deref().is_none_or(|t| t == name) {
                             let _ = tx.send(TaskCommand::Signal(signal.clone()));
+                        }
+                    }
+                }
+                Some(AllocCommand::Restart { task }) => {
+                    for (name, tx) in &task_cmds {
+                        if task.as_deref().is_none_or(|t| t == name) {
+                            let _ = tx.send(TaskCommand::Restart);
                         }
                     }
                 }

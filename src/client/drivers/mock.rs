@@ -245,6 +245,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn drivers_without_exec_say_so() {
+        assert!(!MockDriver.capabilities().exec);
+        let mut s = spec(serde_json::json!({"run_for": "10s"}));
+        assert!(MockDriver.recover(&mut s).await.unwrap().is_none());
+        let h = MockDriver.start(s).await.unwrap();
+        let r = h
+            .exec(super::super::ExecRequest {
+                command: vec!["true".into()],
+                ..Default::default()
+            })
+            .await;
+        assert!(matches!(r, Err(ClientError::ExecNotSupported)));
+        assert_eq!(
+            r.err().map(|e| e.to_string()).as_deref(),
+            Some("driver does not support exec")
+        );
+        h.stop("SIGKILL", Duration::from_secs(1)).await;
+    }
+
+    #[tokio::test]
     async fn start_errors() {
         let r = MockDriver
             .start(spec(

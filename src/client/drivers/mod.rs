@@ -1,11 +1,15 @@
-//! Task drivers: the `Driver` trait every driver implements (`raw_exec` now, `mock`
-//! for tests; `exec` and `docker` later), what a driver is given to start a task
-//! (`TaskSpec`), and the `TaskHandle` it returns for a running task.
+//! Task drivers: the `Driver` trait every driver implements (`raw_exec`, `exec`,
+//! `docker`, `mock` for tests), what a driver is given to start a task (`TaskSpec`), and the
+//! `TaskHandle` it returns for a running task. A driver says what it can do through
+//! [`Capabilities`]; `alloc exec` sessions are in [`session`].
 
+pub mod capabilities;
 pub mod docker;
 pub mod exec;
+pub mod local_exec;
 mod mock;
 mod raw_exec;
+pub mod session;
 pub mod signal;
 
 use std::collections::BTreeMap;
@@ -16,10 +20,12 @@ use std::time::Duration;
 
 use nomad_region::structs::DriverInfo;
 
+pub use capabilities::{Capabilities, FsIsolation, MountConfigs, NetIsolationMode};
 pub use mock::MockDriver;
 pub use raw_exec::RawExecDriver;
+pub use session::{ExecInput, ExecOutput, ExecRequest, ExecSession, TtySize};
 
-use super::error::Result;
+use super::error::{ClientError, Result};
 use super::logs::LogRotator;
 use super::stats::TaskResourceUsage;
 
@@ -81,6 +87,12 @@ pub trait TaskHandle: Send + Sync {
     fn stop(&self, signal: &str, timeout: Duration) -> BoxFuture<'_, ExitResult>;
     /// Current usage.
     fn stats(&self) -> TaskResourceUsage;
+    /// Runs a command inside the task's context (`alloc exec`). Drivers that cannot
+    /// answer `ExecNotSupported`.
+    fn exec(&self, req: ExecRequest) -> BoxFuture<'_, Result<ExecSession>> {
+        let _ = req;
+        Box::pin(async { Err(ClientError::ExecNotSupported) })
+    }
 }
 
 /// A task driver.
@@ -94,6 +106,20 @@ pub trait Driver: Send + Sync {
     /// The signal used when the task does not set `kill_signal`.
     fn default_kill_signal(&self) -> &'static str {
         "SIGINT"
+    }
+    /// What the driver can do.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+    /// Finds the task a previous client left running for `spec`'s allocation and task
+    /// and takes it over (its log files too). `None` when there is none (the caller
+    /// then starts the task); `spec` is left untouched in that case.
+    fn recover<'a>(
+        &'a self,
+        spec: &'a mut TaskSpec,
+    ) -> BoxFuture<'a, Result<Option<Box<dyn TaskHandle>>>> {
+        let _ = spec;
+        Box::pin(async { Ok(None) })
     }
 }
 

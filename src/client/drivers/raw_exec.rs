@@ -18,7 +18,10 @@ use tokio::process::Command;
 use tokio::sync::watch;
 
 use super::exec::{self, CgroupTracker, Hierarchy, HostSupport, Limits, TaskCgroup};
-use super::{BoxFuture, Driver, ExitResult, TaskHandle, TaskSpec, now_rfc3339, signal};
+use super::{
+    BoxFuture, Capabilities, Driver, ExecRequest, ExecSession, ExitResult, TaskHandle, TaskSpec,
+    local_exec, now_rfc3339, signal,
+};
 use crate::client::error::{ClientError, Result};
 use crate::client::stats::{CpuTracker, TaskResourceUsage, sample_pids, sample_process_group};
 
@@ -77,6 +80,13 @@ impl Driver for RawExecDriver {
             let handle = spawn(spec, self.cgroups.as_ref())?;
             Ok(Box::new(handle) as Box<dyn TaskHandle>)
         })
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            exec: true,
+            ..Capabilities::default()
+        }
     }
 }
 
@@ -177,6 +187,8 @@ fn spawn(mut spec: TaskSpec, cgroups: Option<&Hierarchy>) -> Result<RawExecHandl
     }
     let (tx, rx) = watch::channel(None);
     let cg = cgroup.clone();
+    let stopped = tokio_util::sync::CancellationToken::new();
+    let sessions_end = stopped.clone();
     // The waiter owns the child; it ends when the process does, which `stop` forces.
     tokio::spawn(async move {
         let result = match child.wait().await {
@@ -199,6 +211,8 @@ fn spawn(mut spec: TaskSpec, cgroups: Option<&Hierarchy>) -> Result<RawExecHandl
             // What the task left running goes with it, as Nomad's executor does.
             let _ = tokio::task::spawn_blocking(move || cg.destroy()).await;
         }
+        // `alloc exec` sessions end with the task.
+        sessions_end.cancel();
         let _ = tx.send(Some(result));
     });
     Ok(RawExecHandle {
@@ -207,6 +221,12 @@ fn spawn(mut spec: TaskSpec, cgroups: Option<&Hierarchy>) -> Result<RawExecHandl
         cpu: Mutex::new(CpuTracker::default()),
         cgroup: cgroup.map(|cg| (cg, Mutex::new(CgroupTracker::default()))),
         mhz: spec.mhz_per_core,
+        exec_ctx: local_exec::ExecContext {
+            cwd: spec.task_dir,
+            env: spec.env,
+            enter: None,
+            task_stopped: stopped,
+        },
     })
 }
 
@@ -218,6 +238,8 @@ struct RawExecHandle {
     /// The accounting cgroup, when there is one, and its cpu tracker.
     cgroup: Option<(Arc<TaskCgroup>, Mutex<CgroupTracker>)>,
     mhz: f64,
+    /// Where `alloc exec` commands run, and with which environment.
+    exec_ctx: local_exec::ExecContext,
 }
 
 impl RawExecHandle {
@@ -310,6 +332,15 @@ impl TaskHandle for RawExecHandle {
             timestamp: super::super::now_nanos(),
             pids: None,
         }
+    }
+
+    fn exec(&self, req: ExecRequest) -> BoxFuture<'_, Result<ExecSession>> {
+        Box::pin(async move {
+            if self.exited() {
+                return Err(ClientError::TaskNotRunning);
+            }
+            local_exec::spawn_in(&req, &self.exec_ctx)
+        })
     }
 }
 
@@ -482,6 +513,51 @@ mod tests {
             Hierarchy::V1 { memory, .. } => memory.join("nomad").join(&name),
         };
         assert!(!leftover.exists(), "{} not removed", leftover.display());
+    }
+
+    #[tokio::test]
+    async fn exec_runs_in_the_task_dir_with_the_task_env() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = RawExecDriver::new(true);
+        assert!(d.capabilities().exec);
+        let h = d.start(spec(tmp.path(), "exec sleep 30")).await.unwrap();
+        std::fs::write(tmp.path().join("marker"), "").unwrap();
+        let session = h
+            .exec(ExecRequest {
+                command: vec![
+                    "/bin/sh".into(),
+                    "-c".into(),
+                    "echo $GREETING; ls; exit 4".into(),
+                ],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let (out, _, code) = session.run_to_end(b"").await;
+        let out = String::from_utf8_lossy(&out);
+        assert!(out.starts_with("hi\n"), "{out}");
+        assert!(out.contains("marker"), "{out}");
+        assert_eq!(code, Some(4));
+        let long = h
+            .exec(ExecRequest {
+                command: vec!["sleep".into(), "60".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        h.stop("SIGKILL", Duration::from_secs(1)).await;
+        let (_, _, code) = tokio::time::timeout(Duration::from_secs(30), long.run_to_end(b""))
+            .await
+            .expect("the exec session outlived the task");
+        assert_eq!(code, Some(128 + libc::SIGKILL));
+        assert!(matches!(
+            h.exec(ExecRequest {
+                command: vec!["true".into()],
+                ..Default::default()
+            })
+            .await,
+            Err(ClientError::TaskNotRunning)
+        ));
     }
 
     #[tokio::test]

@@ -6,8 +6,8 @@ use std::time::Duration;
 use nomad_region::duration::format_duration;
 use nomad_region::structs::{
     TASK_DRIVER_FAILURE, TASK_KILLED, TASK_KILLING, TASK_LEADER_DEAD, TASK_NOT_RESTARTING,
-    TASK_RECEIVED, TASK_RESTARTING, TASK_SETUP, TASK_SETUP_FAILURE, TASK_SIBLING_FAILED,
-    TASK_SIGNALING, TASK_STARTED, TASK_TERMINATED, TaskEvent,
+    TASK_RECEIVED, TASK_RESTART_SIGNAL, TASK_RESTARTING, TASK_SETUP, TASK_SETUP_FAILURE,
+    TASK_SIBLING_FAILED, TASK_SIGNALING, TASK_STARTED, TASK_TERMINATED, TaskEvent,
 };
 
 use crate::client::drivers::ExitResult;
@@ -127,6 +127,13 @@ pub fn sibling_failed(now: i64, sibling: &str) -> TaskEvent {
 /// `Leader Task Dead`.
 pub fn leader_dead(now: i64) -> TaskEvent {
     event(TASK_LEADER_DEAD, now, "Leader Task in Group dead")
+}
+
+/// `Restart Signaled`: a user asked for the task to restart (`alloc restart`).
+pub fn restart_signaled(now: i64, reason: &str) -> TaskEvent {
+    let mut e = event(TASK_RESTART_SIGNAL, now, reason);
+    e.restart_reason = reason.into();
+    e
 }
 
 /// `Signaling`.

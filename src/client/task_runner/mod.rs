@@ -69,7 +69,13 @@ pub enum TaskCommand {
     Kill(KillReason),
     /// Send a signal to the running task.
     Signal(String),
+    /// Stop the running task and start it again (`alloc restart`); not counted
+    /// against the restart policy.
+    Restart,
 }
+
+/// The reason recorded for a user's restart.
+pub const USER_RESTART_REASON: &str = "User requested restart";
 
 /// A task's new state, sent to the AllocRunner after every change.
 #[derive(Debug, Clone)]
@@ -116,6 +122,7 @@ pub struct TaskRunner {
 enum Outcome {
     Exited(ExitResult),
     Killed { failed: bool },
+    Restarted,
 }
 
 impl TaskRunner {
@@ -159,6 +166,8 @@ impl TaskRunner {
             return self.finish(true);
         };
         let mut tracker = RestartTracker::new(self.cfg.restart_policy.as_ref(), &self.cfg.job_type);
+        // A task a previous client left running is taken over, not started twice.
+        let mut may_recover = true;
         loop {
             if let Ok(TaskCommand::Kill(reason)) = self.commands.try_recv() {
                 self.event(events::killed(now_nanos()));
@@ -169,7 +178,7 @@ impl TaskRunner {
                     self.event(events::setup_failure(now_nanos(), &e.to_string()));
                     return self.finish(true);
                 }
-                Ok(spec) => match driver.start(spec).await {
+                Ok(spec) => match self.start(driver.as_ref(), spec, &mut may_recover).await {
                     Err(ClientError::DriverStart {
                         message,
                         recoverable,
@@ -191,6 +200,10 @@ impl TaskRunner {
                         self.set_slot(None);
                         match outcome {
                             Outcome::Killed { failed } => return self.finish(failed),
+                            Outcome::Restarted => Decision::Restart {
+                                delay: Duration::ZERO,
+                                reason: USER_RESTART_REASON.to_string(),
+                            },
                             Outcome::Exited(exit) => {
                                 self.event(events::terminated(now_nanos(), &exit));
                                 tracker.on_exit(&exit, now_nanos())
@@ -220,6 +233,22 @@ impl TaskRunner {
         }
     }
 
+    /// Recovers the task (first attempt only) or starts it.
+    async fn start(
+        &self,
+        driver: &dyn Driver,
+        mut spec: TaskSpec,
+        may_recover: &mut bool,
+    ) -> Result<Box<dyn TaskHandle>> {
+        if std::mem::take(may_recover)
+            && let Some(h) = driver.recover(&mut spec).await?
+        {
+            tracing::info!(task = %self.cfg.task.name, "recovered running task");
+            return Ok(h);
+        }
+        driver.start(spec).await
+    }
+
     /// Waits for the task to exit while serving commands.
     async fn supervise(&mut self, handle: &dyn TaskHandle, driver: &dyn Driver) -> Outcome {
         loop {
@@ -233,6 +262,14 @@ impl TaskRunner {
                     if let Err(e) = handle.signal(&sig) {
                         tracing::warn!(task = %self.cfg.task.name, error = %e, "signal failed");
                     }
+                }
+                Some(TaskCommand::Restart) => {
+                    self.event(events::restart_signaled(now_nanos(), USER_RESTART_REASON));
+                    let exit = handle
+                        .stop(&self.kill_signal(driver), self.kill_timeout())
+                        .await;
+                    self.event(events::terminated(now_nanos(), &exit));
+                    return Outcome::Restarted;
                 }
                 Some(TaskCommand::Kill(reason)) => return self.kill(handle, driver, reason).await,
                 // The AllocRunner is gone: nobody can stop us later, so stop now.
@@ -253,11 +290,7 @@ impl TaskRunner {
             _ => {}
         }
         let timeout = self.kill_timeout();
-        let signal = if self.cfg.task.kill_signal.is_empty() {
-            driver.default_kill_signal().to_string()
-        } else {
-            self.cfg.task.kill_signal.clone()
-        };
+        let signal = self.kill_signal(driver);
         self.event(events::killing(now_nanos(), timeout, reason.text()));
         let exit = handle.stop(&signal, timeout).await;
         self.event(events::terminated(now_nanos(), &exit));
@@ -276,10 +309,18 @@ impl TaskRunner {
                 _ = &mut sleep => return None,
                 cmd = self.commands.recv() => match cmd {
                     Some(TaskCommand::Kill(r)) => return Some(r),
-                    Some(TaskCommand::Signal(_)) => {}
+                    Some(TaskCommand::Signal(_) | TaskCommand::Restart) => {}
                     None => return Some(KillReason::Shutdown),
                 },
             }
+        }
+    }
+
+    fn kill_signal(&self, driver: &dyn Driver) -> String {
+        if self.cfg.task.kill_signal.is_empty() {
+            driver.default_kill_signal().to_string()
+        } else {
+            self.cfg.task.kill_signal.clone()
         }
     }
 

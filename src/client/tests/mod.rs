@@ -4,4 +4,5 @@
 mod fake_rpc;
 mod fixtures;
 mod lifecycle;
+mod operate;
 mod running;

@@ -1,12 +1,16 @@
-//! Allocation requests from clients: status updates (Nomad's `Node.UpdateAlloc`).
+//! Allocation requests: status updates from clients (Nomad's `Node.UpdateAlloc`) and
+//! `alloc stop` from users (Nomad's `Alloc.Stop`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::state::Command;
-use crate::structs::{ALLOC_CLIENT_STATUS_FAILED, Allocation, EVAL_TRIGGER_RETRY_FAILED_ALLOC};
+use crate::structs::{
+    ALLOC_CLIENT_STATUS_FAILED, Allocation, DesiredTransition, EVAL_TRIGGER_ALLOC_STOP,
+    EVAL_TRIGGER_RETRY_FAILED_ALLOC,
+};
 
 use super::super::clock::now_nanos;
-use super::super::error::Result;
+use super::super::error::{RegionError, Result};
 use super::super::handle::RegionHandle;
 use super::jobs::job_eval;
 
@@ -39,5 +43,33 @@ impl RegionHandle {
         self.leader
             .apply(Command::AllocClientUpdate { allocs, evals, now })
             .await
+    }
+
+    /// Stops an allocation so that it is replaced (`alloc stop`): marks it to migrate
+    /// and creates an `alloc-stop` evaluation of its job, which stops it and places its
+    /// replacement. Returns the evaluation's ID and the write's index.
+    pub async fn alloc_stop(&self, alloc_id: &str) -> Result<(String, u64)> {
+        let snap = self.snapshot();
+        let alloc = snap
+            .alloc_by_id(alloc_id)
+            .ok_or_else(|| RegionError::NotFound(format!("alloc not found: {alloc_id}")))?;
+        let job = snap
+            .job_by_id(&alloc.namespace, &alloc.job_id)
+            .ok_or_else(|| RegionError::NotFound(format!("job not found: {}", alloc.job_id)))?;
+        let eval = job_eval(&job, EVAL_TRIGGER_ALLOC_STOP, now_nanos());
+        let eval_id = eval.id.clone();
+        let transition = DesiredTransition {
+            migrate: Some(true),
+            ..Default::default()
+        };
+        let index = self
+            .leader
+            .apply(Command::AllocUpdateDesiredTransition {
+                allocs: BTreeMap::from([(alloc.id.clone(), transition)]),
+                evals: vec![eval],
+                now: now_nanos(),
+            })
+            .await?;
+        Ok((eval_id, index))
     }
 }

@@ -1,12 +1,14 @@
-//! Allocation family: `AllocClientUpdate`, the client-owned fields of allocations.
+//! Allocation family: `AllocClientUpdate`, the client-owned fields of allocations, and
+//! `AllocUpdateDesiredTransition`, the servers' requests to move allocations.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::state::command::CommandResult;
-use crate::state::error::Result;
+use crate::state::error::{Result, StateError};
 use crate::state::job_status;
 use crate::state::tables::{Table, job_key};
-use crate::structs::{Allocation, Evaluation};
+use crate::structs::{Allocation, DesiredTransition, Evaluation};
 
 use super::{Ctx, eval};
 
@@ -38,6 +40,38 @@ pub(super) fn client_update(
         a.modify_time = now;
         job_status::update_with_alloc(ctx.t, ctx.index, Some(&existing), &a);
         ctx.touched_jobs.insert(job_key(&a.namespace, &a.job_id));
+        ctx.t.put_alloc(Arc::new(a));
+        ctx.t.touch(Table::Allocs, ctx.index);
+    }
+    for e in evals {
+        eval::upsert(ctx, e);
+    }
+    Ok(CommandResult::Applied)
+}
+
+/// Merges each transition into its allocation (set fields win) and creates the
+/// evaluations. An unknown allocation refuses the whole command.
+pub(super) fn desired_transition(
+    ctx: &mut Ctx<'_>,
+    allocs: &BTreeMap<String, DesiredTransition>,
+    evals: &[Evaluation],
+    now: i64,
+) -> Result<CommandResult> {
+    for (id, t) in allocs {
+        let existing = ctx
+            .t
+            .allocs
+            .get(id)
+            .cloned()
+            .ok_or_else(|| StateError::AllocNotFound(id.clone()))?;
+        let mut a = (*existing).clone();
+        let d = &mut a.desired_transition;
+        d.migrate = t.migrate.or(d.migrate);
+        d.reschedule = t.reschedule.or(d.reschedule);
+        d.force_reschedule = t.force_reschedule.or(d.force_reschedule);
+        d.no_shutdown_delay = t.no_shutdown_delay.or(d.no_shutdown_delay);
+        a.modify_index = ctx.index;
+        a.modify_time = now;
         ctx.t.put_alloc(Arc::new(a));
         ctx.t.touch(Table::Allocs, ctx.index);
     }

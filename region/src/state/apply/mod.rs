@@ -63,6 +63,9 @@ pub(super) fn apply(tables: &mut Tables, index: u64, cmd: &Command) -> CommandRe
         Command::AllocClientUpdate { allocs, evals, now } => {
             alloc::client_update(&mut ctx, allocs, evals, *now)
         }
+        Command::AllocUpdateDesiredTransition { allocs, evals, now } => {
+            alloc::desired_transition(&mut ctx, allocs, evals, *now)
+        }
     };
     match res {
         Ok(result) => {

@@ -14,8 +14,8 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 use tokio::sync::watch;
 
-use super::{container, logs, stats};
-use crate::client::drivers::{BoxFuture, ExitResult, TaskHandle, signal};
+use super::{container, exec, logs, stats};
+use crate::client::drivers::{BoxFuture, ExecRequest, ExecSession, ExitResult, TaskHandle, signal};
 use crate::client::error::{ClientError, Result};
 use crate::client::logs::LogRotator;
 use crate::client::stats::TaskResourceUsage;
@@ -215,5 +215,14 @@ impl TaskHandle for DockerHandle {
             Ok(l) => l.clone(),
             Err(p) => p.into_inner().clone(),
         }
+    }
+
+    fn exec(&self, req: ExecRequest) -> BoxFuture<'_, Result<ExecSession>> {
+        Box::pin(async move {
+            if self.exited() {
+                return Err(ClientError::TaskNotRunning);
+            }
+            exec::start(&self.docker, &self.id, &req).await
+        })
     }
 }

@@ -7,11 +7,12 @@
 //! One file per concern: `fingerprint` (engine connection, `driver.docker*`),
 //! `config` (the task's `config {}`), `create` (the create request), `container`
 //! (image, create/start, find, remove), `logs`, `handle` (wait, OOM, stop,
-//! signal), `stats`.
+//! signal), `stats`, `exec` (`alloc exec` through engine exec instances).
 
 mod config;
 mod container;
 mod create;
+mod exec;
 mod fingerprint;
 mod handle;
 mod logs;
@@ -24,7 +25,7 @@ use std::sync::Mutex;
 use bollard::Docker;
 use nomad_region::structs::DriverInfo;
 
-use super::{BoxFuture, Driver, TaskHandle, TaskSpec};
+use super::{BoxFuture, Capabilities, Driver, FsIsolation, NetIsolationMode, TaskHandle, TaskSpec};
 use crate::client::error::{ClientError, Result};
 
 pub use config::DockerTaskConfig;
@@ -124,10 +125,10 @@ impl DockerDriver {
 
     /// Re-attaches to the container a previous client left running for `spec`'s
     /// allocation and task (found by label); stopped leftovers are removed.
-    /// `None` when no such container runs.
-    pub async fn recover(&self, mut spec: TaskSpec) -> Result<Option<DockerHandle>> {
+    /// `None` when no such container runs. (`Driver::recover` is this, boxed.)
+    pub async fn recover_container(&self, spec: &mut TaskSpec) -> Result<Option<DockerHandle>> {
         let docker = self.client().await?;
-        adopt(&docker, &mut spec).await
+        adopt(&docker, spec).await
     }
 
     async fn start_task(&self, mut spec: TaskSpec) -> Result<DockerHandle> {
@@ -195,5 +196,30 @@ impl Driver for DockerDriver {
     /// Docker's own stop signal.
     fn default_kill_signal(&self) -> &'static str {
         "SIGTERM"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            send_signals: true,
+            exec: true,
+            fs_isolation: FsIsolation::Image,
+            net_isolation_modes: vec![
+                NetIsolationMode::Host,
+                NetIsolationMode::Group,
+                NetIsolationMode::Task,
+            ],
+            must_initiate_network: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn recover<'a>(
+        &'a self,
+        spec: &'a mut TaskSpec,
+    ) -> BoxFuture<'a, Result<Option<Box<dyn TaskHandle>>>> {
+        Box::pin(async move {
+            let h = self.recover_container(spec).await?;
+            Ok(h.map(|h| Box::new(h) as Box<dyn TaskHandle>))
+        })
     }
 }

@@ -264,7 +264,7 @@ async fn restarted_client_reattaches_instead_of_starting_a_second_container() {
     let labelled = containers_of(&d2, &alloc).await;
     assert_eq!(labelled.len(), 1, "a second container was started");
     let recovered = d2
-        .recover(spec(tmp.path(), &alloc, script, &[]))
+        .recover_container(&mut spec(tmp.path(), &alloc, script, &[]))
         .await
         .unwrap()
         .expect("the running container is found by its labels");
@@ -289,7 +289,7 @@ async fn restarted_client_reattaches_instead_of_starting_a_second_container() {
     );
     assert!(containers_of(&d2, &alloc).await.is_empty());
     assert!(
-        d2.recover(spec(tmp.path(), &alloc, script, &[]))
+        d2.recover(&mut spec(tmp.path(), &alloc, script, &[]))
             .await
             .unwrap()
             .is_none()
@@ -331,4 +331,79 @@ async fn absent_engine_is_undetected_and_refuses_tasks() {
         Err(ClientError::DriverUnavailable(_))
     ));
     assert!(!d.refresh().await.detected);
+}
+
+#[tokio::test]
+async fn exec_runs_commands_inside_the_container() {
+    use crate::client::drivers::{ExecInput, ExecOutput, ExecRequest, FsIsolation};
+    let Some(d) = engine() else { return };
+    assert!(d.capabilities().exec);
+    assert_eq!(d.capabilities().fs_isolation, FsIsolation::Image);
+    let tmp = tempfile::tempdir().unwrap();
+    let alloc = alloc_id();
+    let h = d
+        .start(spec(
+            tmp.path(),
+            &alloc,
+            "echo inside > /mark; echo ready; exec sleep 300",
+            &[],
+        ))
+        .await
+        .unwrap();
+    wait_for_output(tmp.path(), "ready").await;
+    let req = |cmd: &[&str], tty: bool| ExecRequest {
+        command: cmd.iter().map(|s| s.to_string()).collect(),
+        tty,
+        tty_size: None,
+    };
+    // The command sees the container's filesystem, not the host's.
+    let s = h
+        .exec(req(
+            &["/bin/sh", "-c", "cat /mark; echo err >&2; exit 3"],
+            false,
+        ))
+        .await
+        .unwrap();
+    let (out, err, code) = tokio::time::timeout(PATIENCE, s.run_to_end(b""))
+        .await
+        .unwrap();
+    assert_eq!(
+        (out.as_slice(), err.as_slice(), code),
+        (&b"inside\n"[..], &b"err\n"[..], Some(3))
+    );
+    // Stdin reaches the command and closing it ends it.
+    let s = h.exec(req(&["/bin/cat"], false)).await.unwrap();
+    let (out, _, code) = tokio::time::timeout(PATIENCE, s.run_to_end(b"piped in\n"))
+        .await
+        .unwrap();
+    assert_eq!((out.as_slice(), code), (&b"piped in\n"[..], Some(0)));
+    // With a tty the command is on a terminal.
+    let mut s = h
+        .exec(req(&["/bin/sh", "-c", "test -t 1 && echo tty-yes"], true))
+        .await
+        .unwrap();
+    s.send(ExecInput::CloseStdin).await;
+    let mut seen = Vec::new();
+    let code = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match s.recv().await {
+                Some(ExecOutput::Stdout(b)) => seen.extend(b),
+                Some(ExecOutput::Stderr(_)) => {}
+                Some(ExecOutput::Exited(c)) => return Some(c),
+                None => return None,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&seen).contains("tty-yes"),
+        "{seen:?}"
+    );
+    assert_eq!(code, Some(0));
+    h.stop("SIGKILL", Duration::from_secs(5)).await;
+    assert!(matches!(
+        h.exec(req(&["true"], false)).await,
+        Err(ClientError::TaskNotRunning)
+    ));
 }

@@ -14,7 +14,10 @@ use tokio::task::JoinHandle;
 use super::cgroup::TaskCgroup;
 use super::enter::Entry;
 use super::usage::CgroupTracker;
-use crate::client::drivers::{BoxFuture, ExitResult, TaskHandle, signal};
+use crate::client::drivers::local_exec::{EnterHook, ExecContext};
+use crate::client::drivers::{
+    BoxFuture, ExecRequest, ExecSession, ExitResult, TaskHandle, local_exec, signal,
+};
 use crate::client::error::{ClientError, Result};
 use crate::client::stats::TaskResourceUsage;
 
@@ -31,6 +34,9 @@ pub struct ExecHandle {
     cgroup: Arc<TaskCgroup>,
     /// How to run another command inside the task.
     entry: Entry,
+    /// Environment and teardown signal of `alloc exec` sessions (the hook that
+    /// enters the task is added per session).
+    exec_ctx: ExecContext,
     cpu: Mutex<CgroupTracker>,
     mhz: f64,
 }
@@ -41,12 +47,14 @@ impl ExecHandle {
         mut child: Child,
         cgroup: Arc<TaskCgroup>,
         entry: Entry,
+        exec_ctx: ExecContext,
         pumps: Vec<JoinHandle<()>>,
         mhz: f64,
     ) -> Self {
         let pid = child.id().unwrap_or(0);
         let (tx, rx) = watch::channel(None);
         let cg = cgroup.clone();
+        let sessions_end = exec_ctx.task_stopped.clone();
         // The waiter owns the child; it ends when the supervisor does, which `stop` forces.
         tokio::spawn(async move {
             let mut result = match child.wait().await {
@@ -78,6 +86,8 @@ impl ExecHandle {
             for p in pumps {
                 let _ = tokio::time::timeout(LOG_DRAIN, p).await;
             }
+            // `alloc exec` sessions end with the task.
+            sessions_end.cancel();
             let _ = tx.send(Some(result));
         });
         Self {
@@ -85,6 +95,7 @@ impl ExecHandle {
             exit: rx,
             cgroup,
             entry,
+            exec_ctx,
             cpu: Mutex::new(CgroupTracker::default()),
             mhz,
         }
@@ -184,6 +195,29 @@ impl TaskHandle for ExecHandle {
                 }
             }
             self.wait_exit().await
+        })
+    }
+
+    fn exec(&self, req: ExecRequest) -> BoxFuture<'_, Result<ExecSession>> {
+        Box::pin(async move {
+            if self.exited() {
+                return Err(ClientError::TaskNotRunning);
+            }
+            // The session's own setsid/TIOCSCTTY (with a tty) makes the entry process
+            // the terminal's session leader; the command it forks stays in that
+            // foreground group, so the entry must not take a session of its own.
+            let entry = Entry {
+                tty: false,
+                ..self.entry.clone()
+            };
+            // SAFETY (EnterHook contract): `enter` only makes async-signal-safe calls
+            // on data prepared here, before the fork.
+            let hook: EnterHook = Arc::new(move || unsafe { entry.enter() });
+            let ctx = ExecContext {
+                enter: Some(hook),
+                ..self.exec_ctx.clone()
+            };
+            local_exec::spawn_in(&req, &ctx)
         })
     }
 

@@ -32,8 +32,10 @@ use std::sync::Arc;
 
 use nomad_region::structs::DriverInfo;
 use tokio::process::Command;
+use tokio_util::sync::CancellationToken;
 
-use super::{BoxFuture, Driver, TaskHandle, TaskSpec};
+use super::capabilities::{Capabilities, FsIsolation};
+use super::{BoxFuture, Driver, TaskHandle, TaskSpec, local_exec};
 use crate::client::error::{ClientError, Result};
 
 pub(crate) use cgroup::TaskCgroup;
@@ -183,10 +185,19 @@ impl ExecDriver {
         if let (Some(err), Some(rot)) = (child.stderr.take(), spec.stderr.take()) {
             pumps.push(tokio::spawn(rot.pump(err)));
         }
+        let exec_ctx = local_exec::ExecContext {
+            // Only the hook's chdir("/") inside the task's root matters; the host's
+            // task dir is where the spawn starts before entering.
+            cwd: spec.task_dir.clone(),
+            env,
+            enter: None,
+            task_stopped: CancellationToken::new(),
+        };
         Ok(ExecHandle::watch(
             child,
             cg,
             entry,
+            exec_ctx,
             pumps,
             spec.mhz_per_core,
         ))
@@ -251,6 +262,14 @@ impl Driver for ExecDriver {
 
     fn fingerprint(&self) -> DriverInfo {
         self.host.driver_info()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            exec: true,
+            fs_isolation: FsIsolation::Chroot,
+            ..Capabilities::default()
+        }
     }
 
     fn start(&self, spec: TaskSpec) -> BoxFuture<'_, Result<Box<dyn TaskHandle>>> {
