@@ -1,5 +1,6 @@
 //! An `exec` job through a real `nomad agent -dev`: it runs isolated (its own PID
-//! namespace, as `nobody`), its output reaches `nomad alloc logs`, and `job stop`
+//! namespace, as `nobody`), its output reaches `nomad alloc logs`, `alloc exec` runs
+//! inside it, and `job stop`
 //! leaves no cgroup behind; a task past its memory limit is OOM-killed and its
 //! event says so. Needs root and cgroups: missing in CI (`CI=true`) fails
 //! loudly, elsewhere the test says loudly that it did not run.
@@ -120,6 +121,27 @@ fn exec_job_runs_isolated_and_logs() {
         alloc_cgroup_exists(&alloc),
         "no cgroup for running alloc {alloc}"
     );
+
+    // `alloc exec` runs inside the task: same user, same PID namespace, its root.
+    let exec = agent.nomad(&[
+        "alloc",
+        "exec",
+        &alloc,
+        "/bin/busybox",
+        "sh",
+        "-c",
+        "echo uid=$(id -u) procs=$(ls /proc | grep -c '^[0-9]'); ls /local >/dev/null; exit 7",
+    ]);
+    assert_eq!(exec.status.code(), Some(7), "{}", both(&exec));
+    let out = stdout(&exec);
+    assert!(out.contains("uid=65534 "), "{out}");
+    let procs: usize = out
+        .trim()
+        .rsplit("procs=")
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX);
+    assert!(procs <= 8, "alloc exec sees host processes: {out}");
 
     let stop = agent.nomad(&["job", "stop", "iso"]);
     assert!(stop.status.success(), "{}", both(&stop));
