@@ -40,6 +40,9 @@ enum Phase {
     Left,
 }
 
+/// How many `join` addresses a member remembers for re-announcing.
+const MAX_JOIN_SEEDS: usize = 16;
+
 /// The membership state machine of one member.
 pub struct MeshCore {
     foca: Foca<Identity, RmpCodec, StdRng, RecordHandler>,
@@ -53,6 +56,9 @@ pub struct MeshCore {
     sized_for: usize,
     /// Round-robin position for periodic syncs.
     sync_cursor: usize,
+    /// Addresses `join` was given: re-announced to while we know nobody, so a
+    /// join whose every packet was lost is retried instead of leaving us alone.
+    join_seeds: Vec<SocketAddr>,
     stats: Stats,
     out: Effects,
 }
@@ -87,6 +93,7 @@ impl MeshCore {
             phase: Phase::Running,
             sized_for: 1,
             sync_cursor: 0,
+            join_seeds: Vec::new(),
             stats: Stats::default(),
             out: Effects::default(),
         };
@@ -162,6 +169,9 @@ impl MeshCore {
             return Err(Error::Left);
         }
         self.begin(now);
+        if !self.join_seeds.contains(&addr) && self.join_seeds.len() < MAX_JOIN_SEEDS {
+            self.join_seeds.push(addr);
+        }
         let result = self
             .foca
             .announce(Identity::placeholder(addr), &mut self.rt);

@@ -18,10 +18,30 @@ impl MeshCore {
         for addr in stale {
             self.send_pull(addr);
         }
+        self.rejoin_if_alone();
         if self.phase != Phase::Left {
             self.out
                 .timers
                 .push((self.config.housekeeping_interval, CoreTimer::Housekeeping));
+        }
+    }
+
+    /// A member that knows nobody although it was told where to join (every
+    /// packet of its join lost, or everyone it knew gone) announces itself to
+    /// those addresses again; foca's own periodic announce is off (see
+    /// `MeshConfig::foca_config`) and the periodic sync needs a member to ask.
+    fn rejoin_if_alone(&mut self) {
+        if self.phase != Phase::Running || self.foca.num_members() > 0 {
+            return;
+        }
+        for addr in self.join_seeds.clone() {
+            if let Err(e) = self
+                .foca
+                .announce(Identity::placeholder(addr), &mut self.rt)
+            {
+                tracing::debug!(%addr, error = %e, "re-announce");
+            }
+            self.send_sync_request(addr);
         }
     }
 

@@ -81,6 +81,24 @@ fn settled_mesh_skips_periodic_syncs_and_a_joiner_still_gets_the_list() {
 }
 
 #[test]
+fn a_join_whose_every_packet_is_lost_is_retried() {
+    let mut c = cluster(5, 4);
+    let newcomer = c.add_node().unwrap();
+    let (a, b) = (c.node(newcomer).addr, c.node(0).addr);
+    // Announce, sync request and its retry all vanish.
+    c.net.set_cut(a, b, true);
+    c.join(newcomer, 0).unwrap();
+    c.run_for(Duration::from_secs(5));
+    assert_eq!(c.node(newcomer).core.num_active(), 0);
+    c.net.set_cut(a, b, false);
+    assert!(
+        c.run_until(Duration::from_secs(30), STEP, SimCluster::converged),
+        "the lonely member never got in"
+    );
+    assert_eq!(c.members_of(newcomer).len(), 6);
+}
+
+#[test]
 fn killed_member_is_detected_failed() {
     let mut c = cluster(5, 3);
     c.kill(4);
