@@ -6,8 +6,8 @@
 //!
 //! One file per concern: `fingerprint` (engine connection, `driver.docker*`),
 //! `config` (the task's `config {}`), `create` (the create request), `container`
-//! (image, create/start, find, remove), `logs`, `handle` (wait, OOM, stop,
-//! signal), `stats`.
+//! (image, create/start, find, remove), `logs`, `handle` (wait, stop, signal),
+//! `oom` (was it OOM-killed), `stats`.
 
 mod config;
 mod container;
@@ -15,6 +15,7 @@ mod create;
 mod fingerprint;
 mod handle;
 mod logs;
+mod oom;
 mod stats;
 #[cfg(test)]
 mod tests;
