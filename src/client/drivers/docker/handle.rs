@@ -147,7 +147,9 @@ async fn inspect_state(docker: &Docker, id: &str) -> ContainerState {
                 tracing::debug!(container = id, error = %e, "inspect after exit failed; retrying");
                 tokio::time::sleep(RETRY_PAUSE).await;
             }
-            Err(e) => tracing::warn!(container = id, error = %e, "cannot inspect stopped container"),
+            Err(e) => {
+                tracing::warn!(container = id, error = %e, "cannot inspect stopped container")
+            }
         }
     }
     ContainerState::default()

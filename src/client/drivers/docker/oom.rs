@@ -71,21 +71,19 @@ pub fn is_oom_kill_of(record: &str, id: &str) -> bool {
     let message = message.lines().next().unwrap_or_default();
     // Kernels since 4.19 print `oom-kill:...,oom_memcg=<path>,...`; older ones
     // print "Task in <path> killed as a result of limit of <path>".
-    let about_memcg = message.starts_with("oom-kill:")
-        || message.contains("killed as a result of limit of");
+    let about_memcg =
+        message.starts_with("oom-kill:") || message.contains("killed as a result of limit of");
     about_memcg && memcg_paths(message).any(|path| names_container(path, id))
 }
 
 /// The cgroup paths named in an OOM record.
 fn memcg_paths(message: &str) -> impl Iterator<Item = &str> {
-    message
-        .split([',', ' '])
-        .filter_map(|field| {
-            field
-                .strip_prefix("oom_memcg=")
-                .or_else(|| field.strip_prefix("task_memcg="))
-                .or_else(|| field.starts_with('/').then_some(field))
-        })
+    message.split([',', ' ']).filter_map(|field| {
+        field
+            .strip_prefix("oom_memcg=")
+            .or_else(|| field.strip_prefix("task_memcg="))
+            .or_else(|| field.starts_with('/').then_some(field))
+    })
 }
 
 /// Whether the last element of a cgroup path is container `id`'s cgroup.
@@ -113,7 +111,8 @@ mod tests {
              oom_memcg=/system.slice/docker-{ID}.scope,task_memcg=/system.slice/docker-{ID}.scope,task=sh,pid=1,uid=0"
         );
         assert!(is_oom_kill_of(&systemd, ID));
-        let old = format!("3,5,6,-;Task in /docker/{ID} killed as a result of limit of /docker/{ID}");
+        let old =
+            format!("3,5,6,-;Task in /docker/{ID} killed as a result of limit of /docker/{ID}");
         assert!(is_oom_kill_of(&old, ID));
     }
 

@@ -227,13 +227,21 @@ async fn kernel_log_records_the_oom_kill_of_the_container() {
     let tmp = tempfile::tempdir().unwrap();
     let script = "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived ${#x}";
     let h = d
-        .start_task(spec(tmp.path(), &alloc_id(), script, &[("NOMAD_MEMORY_LIMIT", "16")]))
+        .start_task(spec(
+            tmp.path(),
+            &alloc_id(),
+            script,
+            &[("NOMAD_MEMORY_LIMIT", "16")],
+        ))
         .await
         .unwrap();
     let id = h.container_id().to_string();
     let r = tokio::time::timeout(PATIENCE, h.wait()).await.unwrap();
     assert!(r.oom_killed, "{r:?}");
-    assert!(super::oom::kernel_logged_oom_kill(&id), "no oom-kill record for {id}");
+    assert!(
+        super::oom::kernel_logged_oom_kill(&id),
+        "no oom-kill record for {id}"
+    );
     // A container that exited by itself has no such record.
     let h = d
         .start_task(spec(tmp.path(), &alloc_id(), "exit 137", &[]))
