@@ -2,5 +2,7 @@
 //!
 //! * [`mesh`]: the server mesh (real `MeshCore`s on a simulated network and
 //!   clock): join/update spread, failure detection, false failures, bandwidth.
+//! * [`dev_agent`]: a real `nomad agent -dev` for the benchmark binaries.
 
+pub mod dev_agent;
 pub mod mesh;
