@@ -10,7 +10,8 @@
 //!   that its sidecar files are consistent.
 //! * `support` holds the shared plumbing (running the binary, listing files).
 //! * `walkthrough`, `scheduling`, `api_errors`, `exec_driver`, `alloc_operate` drive a real dev agent
-//!   (`dev_agent` starts and stops it).
+//!   (`dev_agent` starts and stops it); `docker_jobs` does so with the real Docker Engine
+//!   (`docker_support` builds the local `redis:7` stand-in image and finds the driver's containers).
 //! * `mesh_members`, `mesh_security` run several server-only agents that form a mesh (`mesh_support`
 //!   starts, kills, terminates and restarts them).
 
@@ -22,6 +23,8 @@ mod support;
 mod alloc_operate;
 mod api_errors;
 mod dev_agent;
+mod docker_jobs;
+mod docker_support;
 mod exec_driver;
 mod scheduling;
 mod walkthrough;

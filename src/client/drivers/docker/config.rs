@@ -45,6 +45,10 @@ pub struct DockerTaskConfig {
     pub hostname: String,
     /// Pull the image even when it is present locally.
     pub force_pull: bool,
+    /// Nomad's "pull without credentials when none can be found" (its own `job init`
+    /// example sets it). This driver has no registry credential lookup, so every pull is
+    /// already anonymous: the flag is accepted and changes nothing.
+    pub auth_soft_fail: bool,
     /// Hard memory limit, MB (superseded by the task's `memory_max`).
     pub memory_hard_limit: i64,
 }
@@ -275,6 +279,7 @@ mod tests {
             "work_dir": "/data",
             "hostname": "cache",
             "force_pull": false,
+            "auth_soft_fail": true,
             "memory_hard_limit": 512
         }))
         .unwrap();
@@ -311,6 +316,7 @@ mod tests {
             ("host", "/data", "cache")
         );
         assert_eq!(cfg.memory_hard_limit, 512);
+        assert!(cfg.auth_soft_fail);
     }
 
     #[test]

@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use bollard::Docker;
 use bollard::errors::Error as DockerError;
+use bollard::models::ContainerState;
 use bollard::query_parameters::{
     InspectContainerOptions, KillContainerOptions, WaitContainerOptions,
 };
 use futures_util::StreamExt;
 use tokio::sync::watch;
 
-use super::{container, exec, logs, stats};
+use super::{container, exec, logs, oom, stats};
 use crate::client::drivers::{BoxFuture, ExecRequest, ExecSession, ExitResult, TaskHandle, signal};
 use crate::client::error::{ClientError, Result};
 use crate::client::logs::LogRotator;
@@ -26,6 +27,8 @@ const LOG_DRAIN: Duration = Duration::from_secs(2);
 const RETRY_PAUSE: Duration = Duration::from_secs(1);
 /// Consecutive failed attempts after which the container counts as lost.
 const MAX_FAILURES: u32 = 30;
+/// Tries to inspect a stopped container before giving up.
+const INSPECT_ATTEMPTS: u32 = 5;
 /// Exit message of an OOM-killed task (Nomad's).
 pub const OOM_MESSAGE: &str = "OOM Killed";
 
@@ -113,14 +116,10 @@ async fn wait_exit(docker: &Docker, id: &str) -> ExitResult {
             }
         }
     };
-    // The wait gives the exit code; only inspect knows about OOM kills.
-    let state = docker
-        .inspect_container(id, None::<InspectContainerOptions>)
-        .await
-        .ok()
-        .and_then(|info| info.state)
-        .unwrap_or_default();
-    let oom = state.oom_killed.unwrap_or(false);
+    // The wait gives the exit code; inspect tells about OOM kills, though not
+    // always (see `oom`), so the kernel's record backs it up.
+    let state = inspect_state(docker, id).await;
+    let oom = oom::oom_killed(state.oom_killed.unwrap_or(false), code, id).await;
     let engine_err = state.error.filter(|e| !e.is_empty());
     ExitResult {
         exit_code: i32::try_from(code).unwrap_or(-1),
@@ -132,6 +131,28 @@ async fn wait_exit(docker: &Docker, id: &str) -> ExitResult {
         },
         oom_killed: oom,
     }
+}
+
+/// The stopped container's state; a failed inspect is retried (a busy engine
+/// may time out) rather than read as "not OOM-killed".
+async fn inspect_state(docker: &Docker, id: &str) -> ContainerState {
+    for attempt in 1..=INSPECT_ATTEMPTS {
+        match docker
+            .inspect_container(id, None::<InspectContainerOptions>)
+            .await
+        {
+            Ok(info) => return info.state.unwrap_or_default(),
+            Err(e) if container::is_not_found(&e) => break,
+            Err(e) if attempt < INSPECT_ATTEMPTS => {
+                tracing::debug!(container = id, error = %e, "inspect after exit failed; retrying");
+                tokio::time::sleep(RETRY_PAUSE).await;
+            }
+            Err(e) => {
+                tracing::warn!(container = id, error = %e, "cannot inspect stopped container")
+            }
+        }
+    }
+    ContainerState::default()
 }
 
 impl DockerHandle {

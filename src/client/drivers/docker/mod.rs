@@ -6,8 +6,9 @@
 //!
 //! One file per concern: `fingerprint` (engine connection, `driver.docker*`),
 //! `config` (the task's `config {}`), `create` (the create request), `container`
-//! (image, create/start, find, remove), `logs`, `handle` (wait, OOM, stop,
-//! signal), `stats`, `exec` (`alloc exec` through engine exec instances).
+//! (image, create/start, find, remove), `logs`, `handle` (wait, stop, signal),
+//! `oom` (was it OOM-killed), `stats`, `exec` (`alloc exec` through engine exec
+//! instances).
 
 mod config;
 mod container;
@@ -16,6 +17,7 @@ mod exec;
 mod fingerprint;
 mod handle;
 mod logs;
+mod oom;
 mod stats;
 #[cfg(test)]
 mod tests;

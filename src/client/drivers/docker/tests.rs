@@ -211,6 +211,48 @@ async fn memory_limit_kill_is_reported_as_oom() {
     assert!(containers_of(&d, &alloc).await.is_empty());
 }
 
+/// The fallback behind the OOM flag: the kernel's own record of the kill names
+/// the container's cgroup (what decides when the engine loses the OOM event).
+#[tokio::test]
+async fn kernel_log_records_the_oom_kill_of_the_container() {
+    let Some(d) = engine() else { return };
+    if std::fs::File::open("/dev/kmsg").is_err() {
+        let msg = "/dev/kmsg is not readable (needs CAP_SYSLOG): the kernel-log OOM fallback is NOT tested";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{msg}");
+        }
+        eprintln!("\n*** {msg} ***\n");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let script = "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived ${#x}";
+    let h = d
+        .start_task(spec(
+            tmp.path(),
+            &alloc_id(),
+            script,
+            &[("NOMAD_MEMORY_LIMIT", "16")],
+        ))
+        .await
+        .unwrap();
+    let id = h.container_id().to_string();
+    let r = tokio::time::timeout(PATIENCE, h.wait()).await.unwrap();
+    assert!(r.oom_killed, "{r:?}");
+    assert!(
+        super::oom::kernel_logged_oom_kill(&id),
+        "no oom-kill record for {id}"
+    );
+    // A container that exited by itself has no such record.
+    let h = d
+        .start_task(spec(tmp.path(), &alloc_id(), "exit 137", &[]))
+        .await
+        .unwrap();
+    let id = h.container_id().to_string();
+    let r = tokio::time::timeout(PATIENCE, h.wait()).await.unwrap();
+    assert_eq!((r.exit_code, r.oom_killed), (137, false));
+    assert!(!super::oom::kernel_logged_oom_kill(&id));
+}
+
 #[tokio::test]
 async fn stop_sends_kill_signal_then_kills_after_timeout() {
     let Some(d) = engine() else { return };
