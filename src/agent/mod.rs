@@ -10,6 +10,7 @@
 pub mod banner;
 pub mod local_rpc;
 pub mod logging;
+pub mod raft;
 pub mod settings;
 pub mod signals;
 
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use nomad_region::server::{RegionHandle, RegionServer};
+use nomad_region::server::RegionHandle;
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -47,6 +48,8 @@ pub enum AgentError {
     },
     #[error("Failed to start client: {0}")]
     Client(String),
+    #[error("Failed to start raft: {0}")]
+    Raft(String),
     /// A combination this agent cannot run yet.
     #[error("{0}")]
     Unsupported(String),
@@ -63,6 +66,8 @@ pub struct Agent {
     http: JoinHandle<std::io::Result<()>>,
     http_cancel: CancellationToken,
     region_cancel: CancellationToken,
+    /// The Raft member under the region server (none under `-dev`); shut down last.
+    raft: Option<nomad_region::raft::RaftNode>,
     data_dir: PathBuf,
     /// Removed (recursively) when the agent is dropped after shutdown; `-dev` only.
     _temp_dir: Option<tempfile::TempDir>,
@@ -95,7 +100,8 @@ impl Agent {
         };
 
         let region_cancel = CancellationToken::new();
-        let region = RegionServer::start(settings::server_config(&config), region_cancel.clone());
+        let raft::RegionParts { region, raft } =
+            raft::start_region(&config, &data_dir, None, region_cancel.clone()).await?;
 
         let client = if config.client.enabled {
             let cc = settings::client_config(&config, &data_dir, http_addr);
@@ -127,6 +133,7 @@ impl Agent {
             http,
             http_cancel,
             region_cancel,
+            raft,
             data_dir,
             _temp_dir: temp_dir,
         })
@@ -182,6 +189,11 @@ impl Agent {
         }
         self.region_cancel.cancel();
         self.region.stopped().await;
+        if let Some(raft) = &self.raft
+            && let Err(e) = raft.shutdown().await
+        {
+            tracing::warn!(error = %e, "raft shutdown failed");
+        }
         tracing::info!("agent stopped");
     }
 }

@@ -17,6 +17,8 @@ mod support;
 
 // Tests that start a real `nomad agent -dev` on free loopback ports.
 mod api_errors;
+mod cluster;
+mod cluster_support;
 mod dev_agent;
 mod scheduling;
 mod walkthrough;

@@ -1,0 +1,82 @@
+//! Starting the region server the way the agent's config asks: `-dev` keeps the state in memory
+//! (`LocalApplier`); any other server runs it on a Raft member whose log, vote and snapshots live in sled
+//! under `data_dir/server/`, and with `bootstrap_expect = 1` forms a one-member group on first start (a
+//! restart resumes from the log; forming again is a no-op).
+
+use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+use std::sync::Arc;
+
+use nomad_region::raft::{
+    InMemoryTransport, NodeId, RaftMember, RaftNode, RaftNodeConfig, RaftOptions, RaftTransport,
+};
+use nomad_region::server::{RegionHandle, RegionServer};
+use tokio_util::sync::CancellationToken;
+
+use super::{AgentError, Result, settings};
+use crate::config::AgentConfig;
+
+/// The region server of this agent, and the Raft member under it (none under `-dev`).
+pub struct RegionParts {
+    pub region: RegionHandle,
+    pub raft: Option<RaftNode>,
+}
+
+/// A member's Raft ID: derived from its advertised RPC address, so that every server computes the same
+/// ID for the same peer without asking it.
+pub fn raft_id(rpc_addr: &str) -> NodeId {
+    let mut h = DefaultHasher::new();
+    rpc_addr.hash(&mut h);
+    // 0 reads as "no node" in some openraft displays; keep IDs positive.
+    h.finish().max(1)
+}
+
+/// Starts the region server for `config`. `transport` carries Raft messages to the other servers (unused
+/// by a single server).
+pub async fn start_region(
+    config: &AgentConfig,
+    data_dir: &Path,
+    transport: Option<Arc<dyn RaftTransport>>,
+    cancel: CancellationToken,
+) -> Result<RegionParts> {
+    let server_config = settings::server_config(config);
+    if config.dev {
+        return Ok(RegionParts {
+            region: RegionServer::start(server_config, cancel),
+            raft: None,
+        });
+    }
+    if config.server.bootstrap_expect > 1 {
+        return Err(AgentError::Unsupported(format!(
+            "bootstrap_expect = {} needs peer discovery through the mesh, which this agent does not do yet; use bootstrap_expect = 1",
+            config.server.bootstrap_expect
+        )));
+    }
+    let rpc_addr = config.advertise.rpc.to_string();
+    let id = raft_id(&rpc_addr);
+    let member = RaftMember::new(rpc_addr.clone());
+    let transport = transport.unwrap_or_else(|| InMemoryTransport::new().endpoint(id));
+    let node = RaftNode::start(
+        RaftNodeConfig {
+            id,
+            member: member.clone(),
+            data_dir: Some(data_dir.to_path_buf()),
+            options: RaftOptions::default(),
+        },
+        transport,
+    )
+    .await
+    .map_err(|e| AgentError::Raft(e.to_string()))?;
+    if config.server.bootstrap_expect == 1 {
+        node.initialize(BTreeMap::from([(id, member)]))
+            .await
+            .map_err(|e| AgentError::Raft(e.to_string()))?;
+    }
+    tracing::info!(raft_id = id, rpc = %rpc_addr, "raft member started");
+    let region = RegionServer::start_with_applier(server_config, node.applier(), cancel);
+    Ok(RegionParts {
+        region,
+        raft: Some(node),
+    })
+}
