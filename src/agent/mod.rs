@@ -11,12 +11,13 @@ pub mod banner;
 pub mod local_rpc;
 pub mod logging;
 pub mod raft;
+pub mod roles;
+pub mod rpc;
 pub mod settings;
 pub mod signals;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use nomad_region::server::RegionHandle;
@@ -25,8 +26,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{self, ApiState};
-use crate::client::{Client, ClientHandle};
+use crate::api;
+use crate::client::ClientHandle;
 use crate::config::AgentConfig;
 
 pub use local_rpc::LocalRpc;
@@ -48,6 +49,8 @@ pub enum AgentError {
     },
     #[error("Failed to start client: {0}")]
     Client(String),
+    #[error("Failed to start RPC: {0}")]
+    Rpc(String),
     #[error("Failed to start raft: {0}")]
     Raft(String),
     /// A combination this agent cannot run yet.
@@ -60,8 +63,12 @@ pub type Result<T> = std::result::Result<T, AgentError>;
 /// A running agent.
 pub struct Agent {
     config: AgentConfig,
-    region: RegionHandle,
+    /// The region server; none on a client-only agent.
+    region: Option<RegionHandle>,
     client: Option<ClientHandle>,
+    rpc: rpc::RpcEndpoint,
+    rpc_server: Option<rpc::RpcServer>,
+    rpc_cancel: CancellationToken,
     http_addr: SocketAddr,
     http: JoinHandle<std::io::Result<()>>,
     http_cancel: CancellationToken,
@@ -76,11 +83,6 @@ pub struct Agent {
 impl Agent {
     /// Starts every part of the agent. Must run inside a multi-threaded tokio runtime.
     pub async fn start(config: AgentConfig) -> Result<Agent> {
-        if config.client.enabled && !config.server.enabled {
-            return Err(AgentError::Unsupported(
-                "A client-only agent needs RPC to remote servers, which this version does not have yet; run -dev or enable server and client together".into(),
-            ));
-        }
         let (data_dir, temp_dir) = prepare_data_dir(&config)?;
         // Bind first so the client and the banner know the real port (port 0 picks a free one).
         let listener = TcpListener::bind(config.bind.http)
@@ -100,35 +102,32 @@ impl Agent {
         };
 
         let region_cancel = CancellationToken::new();
-        let raft::RegionParts { region, raft } =
-            raft::start_region(&config, &data_dir, None, region_cancel.clone()).await?;
-
-        let client = if config.client.enabled {
-            let cc = settings::client_config(&config, &data_dir, http_addr);
-            let rpc = Arc::new(LocalRpc::new(region.clone()));
-            let handle = Client::start(cc, rpc, CancellationToken::new())
-                .map_err(|e| AgentError::Client(e.to_string()))?;
-            Some(handle)
-        } else {
-            None
-        };
-
-        let state = ApiState {
-            region: region.clone(),
-            client: client.clone(),
-            agent: Arc::new(settings::agent_info(&config, &data_dir, http_addr)),
-        };
+        let rpc_cancel = CancellationToken::new();
+        let roles::Roles {
+            region,
+            raft,
+            client,
+            endpoint,
+            rpc_server,
+            router,
+        } = roles::start(
+            &config,
+            &data_dir,
+            http_addr,
+            region_cancel.clone(),
+            rpc_cancel.clone(),
+        )
+        .await?;
         let http_cancel = CancellationToken::new();
-        let http = tokio::spawn(api::serve(
-            listener,
-            api::router(state),
-            http_cancel.clone(),
-        ));
+        let http = tokio::spawn(api::serve(listener, router, http_cancel.clone()));
         tracing::info!(http = %http_addr, data_dir = %data_dir.display(), "agent started");
         Ok(Agent {
             config,
             region,
             client,
+            rpc: endpoint,
+            rpc_server,
+            rpc_cancel,
             http_addr,
             http,
             http_cancel,
@@ -144,14 +143,19 @@ impl Agent {
         self.http_addr
     }
 
+    /// The address the RPC endpoint is bound to.
+    pub fn rpc_addr(&self) -> Option<SocketAddr> {
+        self.rpc.local_addr()
+    }
+
     /// The data directory in use (a temporary one under `-dev`).
     pub fn data_dir(&self) -> &std::path::Path {
         &self.data_dir
     }
 
-    /// The region server.
-    pub fn region(&self) -> &RegionHandle {
-        &self.region
+    /// The region server (none on a client-only agent).
+    pub fn region(&self) -> Option<&RegionHandle> {
+        self.region.as_ref()
     }
 
     /// The client, when this agent runs one.
@@ -187,13 +191,20 @@ impl Agent {
             tracing::info!("stopping client: stopping every task");
             client.shutdown().await;
         }
+        self.rpc_cancel.cancel();
+        if let Some(server) = &self.rpc_server {
+            server.stopped().await;
+        }
         self.region_cancel.cancel();
-        self.region.stopped().await;
+        if let Some(region) = &self.region {
+            region.stopped().await;
+        }
         if let Some(raft) = &self.raft
             && let Err(e) = raft.shutdown().await
         {
             tracing::warn!(error = %e, "raft shutdown failed");
         }
+        self.rpc.shutdown().await;
         tracing::info!("agent stopped");
     }
 }

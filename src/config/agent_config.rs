@@ -48,13 +48,16 @@ pub struct ServiceAddrs {
     pub serf: SocketAddr,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerSettings {
     pub enabled: bool,
     pub bootstrap_expect: u32,
     pub num_schedulers: u32,
     /// Nanoseconds.
     pub heartbeat_grace: i64,
+    /// Nanoseconds.
+    pub min_heartbeat_ttl: i64,
+    pub max_heartbeats_per_second: f64,
     pub retry_join: Vec<String>,
 }
 
@@ -143,6 +146,21 @@ impl AgentConfig {
                 .unwrap_or(d::DEFAULT_HEARTBEAT_GRACE),
         )
         .map_err(|e| invalid(format!("server.heartbeat_grace: {e}")))?;
+        let min_heartbeat_ttl = nomad_region::duration::parse_duration(
+            server
+                .min_heartbeat_ttl
+                .as_deref()
+                .unwrap_or(d::DEFAULT_MIN_HEARTBEAT_TTL),
+        )
+        .map_err(|e| invalid(format!("server.min_heartbeat_ttl: {e}")))?;
+        let max_heartbeats_per_second = server
+            .max_heartbeats_per_second
+            .unwrap_or(d::DEFAULT_MAX_HEARTBEATS_PER_SECOND);
+        if !(max_heartbeats_per_second > 0.0 && max_heartbeats_per_second.is_finite()) {
+            return Err(invalid(format!(
+                "server.max_heartbeats_per_second must be a positive number, got {max_heartbeats_per_second}"
+            )));
+        }
         let (bind, advertise) = resolve_addrs(
             c.bind_addr.as_deref().unwrap_or(d::DEFAULT_BIND_ADDR),
             c.ports.unwrap_or_default(),
@@ -170,6 +188,8 @@ impl AgentConfig {
                     .filter(|n| *n > 0)
                     .unwrap_or_else(d::num_schedulers),
                 heartbeat_grace,
+                min_heartbeat_ttl,
+                max_heartbeats_per_second,
                 retry_join: server
                     .server_join
                     .and_then(|j| j.retry_join)

@@ -59,6 +59,9 @@ pub struct ServerBlock {
     pub num_schedulers: Option<u32>,
     /// Go duration string, e.g. `"10s"`.
     pub heartbeat_grace: Option<String>,
+    /// Go duration string (Nomad: `"10s"`).
+    pub min_heartbeat_ttl: Option<String>,
+    pub max_heartbeats_per_second: Option<f64>,
     pub server_join: Option<ServerJoin>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, Value>,
@@ -174,6 +177,11 @@ impl ServerBlock {
             bootstrap_expect: pick(self.bootstrap_expect, over.bootstrap_expect),
             num_schedulers: pick(self.num_schedulers, over.num_schedulers),
             heartbeat_grace: pick(self.heartbeat_grace, over.heartbeat_grace),
+            min_heartbeat_ttl: pick(self.min_heartbeat_ttl, over.min_heartbeat_ttl),
+            max_heartbeats_per_second: pick(
+                self.max_heartbeats_per_second,
+                over.max_heartbeats_per_second,
+            ),
             server_join: pick(self.server_join, over.server_join),
             unknown,
         }

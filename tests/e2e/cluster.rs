@@ -110,3 +110,172 @@ fn durable_server_keeps_jobs_allocs_and_evals_across_restart() {
     });
     agent.terminate();
 }
+
+/// Server config with heartbeat timing short enough for a test to watch a node go down.
+const FAST_SERVER: &str = "server {\n  enabled = true\n  bootstrap_expect = 1\n  min_heartbeat_ttl = \"1s\"\n  heartbeat_grace = \"2s\"\n}\n";
+
+fn client_of(servers: &[String], region: Option<&str>) -> String {
+    let list: Vec<String> = servers.iter().map(|s| format!("\"{s}\"")).collect();
+    let region = region
+        .map(|r| format!("region = \"{r}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "{region}client {{\n  enabled = true\n  servers = [{}]\n}}\n{RAW_EXEC}",
+        list.join(", ")
+    )
+}
+
+fn allocs_of(agent: &AgentProc, job: &str) -> Vec<serde_json::Value> {
+    agent
+        .get(&format!("/v1/job/{job}/allocations"))
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+}
+
+fn node_ids(agent: &AgentProc) -> Vec<(String, String, String)> {
+    agent
+        .get("/v1/nodes")
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|n| {
+            (
+                n["Name"].as_str().unwrap_or_default().to_string(),
+                n["ID"].as_str().unwrap_or_default().to_string(),
+                n["Status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Kills the tasks a SIGKILLed client left behind.
+struct Orphans(&'static str);
+
+impl Drop for Orphans {
+    fn drop(&mut self) {
+        for pid in super::cluster_support::pids_running(std::path::Path::new(self.0)) {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    }
+}
+
+#[test]
+fn clients_over_rpc_run_a_spread_job_and_a_dead_client_is_replaced() {
+    let _orphans = Orphans("cluster-spread-marker");
+    let server = AgentProc::start("server1", FAST_SERVER);
+    let servers = vec![server.rpc_addr()];
+    let c1 = AgentProc::start("client1", &client_of(&servers, None));
+    let c2 = AgentProc::start("client2", &client_of(&servers, None));
+    let mut c1 = c1;
+    wait_for("both clients ready", &[&server, &c1, &c2], || {
+        let out = server.nomad(&["node", "status"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        out.status.success()
+            && text.lines().filter(|l| l.contains("ready")).count() == 2
+            && text.contains("client1")
+            && text.contains("client2")
+    });
+    // The client-only agent's API answers by carrying the request to the server.
+    let via_client = c1.nomad(&["node", "status"]);
+    assert!(via_client.status.success(), "{}", both(&via_client));
+    assert!(String::from_utf8_lossy(&via_client.stdout).contains("client2"));
+
+    server.write(
+        "spread.nomad.hcl",
+        &service_job("spread", 3, "cluster-spread-marker"),
+    );
+    let run = server.nomad(&["job", "run", "spread.nomad.hcl"]);
+    assert!(run.status.success(), "{}", both(&run));
+    let nodes = node_ids(&server);
+    let id_of = |name: &str| {
+        nodes
+            .iter()
+            .find(|n| n.0 == name)
+            .map(|n| n.1.clone())
+            .unwrap_or_default()
+    };
+    let (n1, n2) = (id_of("client1"), id_of("client2"));
+    wait_for(
+        "three running allocations on both clients",
+        &[&server, &c1, &c2],
+        || {
+            let allocs = allocs_of(&server, "spread");
+            let running: Vec<&serde_json::Value> = allocs
+                .iter()
+                .filter(|a| a["ClientStatus"] == "running")
+                .collect();
+            running.len() == 3
+                && running.iter().any(|a| a["NodeID"] == n1.as_str())
+                && running.iter().any(|a| a["NodeID"] == n2.as_str())
+        },
+    );
+    let on_c1: Vec<String> = allocs_of(&server, "spread")
+        .iter()
+        .filter(|a| a["NodeID"] == n1.as_str())
+        .filter_map(|a| a["ID"].as_str().map(String::from))
+        .collect();
+
+    c1.kill();
+    wait_for(
+        "client1 down, its allocations lost and replaced on client2",
+        &[&server, &c2],
+        || {
+            let down = node_ids(&server)
+                .iter()
+                .any(|n| n.0 == "client1" && n.2 == "down");
+            let allocs = allocs_of(&server, "spread");
+            let lost = on_c1.iter().all(|id| {
+                allocs
+                    .iter()
+                    .any(|a| a["ID"] == id.as_str() && a["ClientStatus"] == "lost")
+            });
+            let running_on_c2 = allocs
+                .iter()
+                .filter(|a| a["ClientStatus"] == "running" && a["NodeID"] == n2.as_str())
+                .count();
+            down && lost && running_on_c2 == 3
+        },
+    );
+}
+
+#[test]
+fn a_client_pointed_at_the_wrong_region_or_no_server_keeps_retrying() {
+    let server = AgentProc::start(
+        "server-east",
+        "region = \"east\"\nserver {\n  enabled = true\n  bootstrap_expect = 1\n}\n",
+    );
+    // The wrong region: the server answers, and refuses.
+    let west = AgentProc::start(
+        "client-west",
+        &client_of(&[server.rpc_addr()], Some("west")),
+    );
+    // Not a server: the server's HTTP port has nothing on UDP; its serf port does not speak RPC.
+    let nowhere = AgentProc::start(
+        "client-nowhere",
+        &client_of(
+            &[format!(
+                "127.0.0.1:{}",
+                super::cluster_support::free_udp_port()
+            )],
+            Some("east"),
+        ),
+    );
+    wait_for(
+        "both clients to log their retries",
+        &[&west, &nowhere],
+        || {
+            let wl = west.log();
+            let nl = nowhere.log();
+            wl.matches("error registering node; retrying").count() >= 2
+                && wl.contains("server is in region \"east\", not \"west\"")
+                && nl.matches("error registering node; retrying").count() >= 2
+                && nl.contains("cannot reach 127.0.0.1:")
+        },
+    );
+    assert!(
+        node_ids(&server).is_empty(),
+        "a client of another region is not registered"
+    );
+}
