@@ -102,8 +102,9 @@ impl Client {
         rpc: Arc<R>,
         cancel: CancellationToken,
     ) -> Result<ClientHandle> {
-        let mut driver_list: Vec<Arc<dyn Driver>> =
-            vec![Arc::new(RawExecDriver::new(config.raw_exec_enabled))];
+        let mut driver_list: Vec<Arc<dyn Driver>> = vec![Arc::new(
+            RawExecDriver::new(config.raw_exec_enabled).with_state_dir(config.state_dir()),
+        )];
         // Denied drivers are not even fingerprinted (a docker engine may hang).
         if config.driver_permitted("docker") {
             driver_list.push(Arc::new(drivers::docker::DockerDriver::from_env()));

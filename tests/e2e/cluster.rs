@@ -1,7 +1,9 @@
 //! Agents as separate processes with data dirs: a durable single server that keeps its state across a
 //! restart, client-only agents talking to a server over RPC, and what happens when one of them dies.
 
-use super::cluster_support::{AgentProc, ids, wait_for};
+use std::path::Path;
+
+use super::cluster_support::{AgentProc, ids, pids_running, wait_for};
 use super::dev_agent::both;
 
 const SERVER: &str = "server {\n  enabled = true\n  bootstrap_expect = 1\n}\n";
@@ -148,14 +150,14 @@ fn node_ids(agent: &AgentProc) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Kills the tasks a SIGKILLed client left behind.
+/// Kills the tasks a SIGKILLed client left behind (each task leads its own process group).
 struct Orphans(&'static str);
 
 impl Drop for Orphans {
     fn drop(&mut self) {
-        for pid in super::cluster_support::pids_running(std::path::Path::new(self.0)) {
+        for pid in pids_running(Path::new(self.0)) {
             let _ = std::process::Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
+                .args(["-KILL", "--", &format!("-{pid}")])
                 .status();
         }
     }
@@ -278,4 +280,74 @@ fn a_client_pointed_at_the_wrong_region_or_no_server_keeps_retrying() {
         node_ids(&server).is_empty(),
         "a client of another region is not registered"
     );
+}
+
+#[test]
+fn a_restarted_client_reattaches_to_its_running_raw_exec_task() {
+    let marker = "cluster-reattach-marker";
+    let _orphans = Orphans(marker);
+    let server = AgentProc::start("server1", SERVER);
+    let mut client = AgentProc::start("client1", &client_of(&[server.rpc_addr()], None));
+    wait_for("a ready node", &[&server, &client], || {
+        node_ids(&server).iter().any(|n| n.2 == "ready")
+    });
+    server.write("keep.nomad.hcl", &service_job("keep", 1, marker));
+    let run = server.nomad(&["job", "run", "keep.nomad.hcl"]);
+    assert!(run.status.success(), "{}", both(&run));
+    wait_for("the task running", &[&server, &client], || {
+        running_allocs(&server, "keep") == 1 && pids_running(Path::new(marker)).len() == 1
+    });
+    let pid = pids_running(Path::new(marker));
+    let alloc_ids = ids(
+        &server.get("/v1/job/keep/allocations").expect("allocs"),
+        "ID",
+    );
+    assert!(
+        client
+            .data_dir()
+            .join("client")
+            .join("raw_exec")
+            .join(&alloc_ids[0])
+            .join("t.json")
+            .is_file(),
+        "the task is recorded under data_dir/client"
+    );
+
+    // SIGKILL: the task outlives its client, which comes back well within the heartbeat TTL.
+    client.kill();
+    assert_eq!(
+        pids_running(Path::new(marker)),
+        pid,
+        "the task outlived its client"
+    );
+    client.restart();
+    wait_for(
+        "the restarted client to re-attach",
+        &[&server, &client],
+        || {
+            client
+                .log()
+                .contains("re-attached to running raw_exec task")
+        },
+    );
+    assert_eq!(
+        pids_running(Path::new(marker)),
+        pid,
+        "the same process, no duplicate\n{}",
+        client.log()
+    );
+    wait_for(
+        "the allocation still running, not replaced",
+        &[&server, &client],
+        || {
+            let allocs = server.get("/v1/job/keep/allocations").expect("allocs");
+            ids(&allocs, "ID") == alloc_ids && running_allocs(&server, "keep") == 1
+        },
+    );
+    // Stopping the job stops the re-attached process.
+    let stop = server.nomad(&["job", "stop", "keep"]);
+    assert!(stop.status.success(), "{}", both(&stop));
+    wait_for("the re-attached task stopped", &[&server, &client], || {
+        pids_running(Path::new(marker)).is_empty()
+    });
 }

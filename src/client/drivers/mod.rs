@@ -5,6 +5,7 @@
 pub mod docker;
 mod mock;
 mod raw_exec;
+mod raw_exec_state;
 pub mod signal;
 
 use std::collections::BTreeMap;

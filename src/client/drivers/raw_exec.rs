@@ -1,10 +1,13 @@
 //! The `raw_exec` driver: runs `config.command` with `config.args` as a plain child
 //! process of the agent, in its own process group (so signals and the final kill
 //! reach its children too), stdout/stderr piped into the rotating log files.
-//! Disabled unless enabled in the agent config (or `-dev`), like Nomad's.
+//! Disabled unless enabled in the agent config (or `-dev`), like Nomad's. With a state dir, each
+//! running task is recorded (`raw_exec_state`) and a restarted client re-attaches to it instead of
+//! starting a second copy.
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -13,6 +16,7 @@ use nomad_region::structs::DriverInfo;
 use tokio::process::Command;
 use tokio::sync::watch;
 
+use super::raw_exec_state as state;
 use super::{BoxFuture, Driver, ExitResult, TaskHandle, TaskSpec, now_rfc3339, signal};
 use crate::client::error::{ClientError, Result};
 use crate::client::stats::{CpuTracker, TaskResourceUsage, sample_process_group};
@@ -24,12 +28,23 @@ const LOG_DRAIN: Duration = Duration::from_millis(250);
 #[derive(Debug, Clone)]
 pub struct RawExecDriver {
     enabled: bool,
+    /// The client's state dir (`data_dir/client`), where running tasks are recorded.
+    state_dir: Option<PathBuf>,
 }
 
 impl RawExecDriver {
     /// A driver that runs tasks only when `enabled`.
     pub fn new(enabled: bool) -> Self {
-        Self { enabled }
+        Self {
+            enabled,
+            state_dir: None,
+        }
+    }
+
+    /// Records running tasks under `dir` and re-attaches to the ones recorded there.
+    pub fn with_state_dir(mut self, dir: PathBuf) -> Self {
+        self.state_dir = Some(dir);
+        self
     }
 }
 
@@ -57,7 +72,23 @@ impl Driver for RawExecDriver {
             if !self.enabled {
                 return Err(ClientError::DriverUnavailable("raw_exec".into()));
             }
-            let handle = spawn(spec)?;
+            let record = self
+                .state_dir
+                .as_ref()
+                .map(|d| state::record_path(d, &spec.alloc_id, &spec.task_name));
+            if let Some(path) = &record
+                && let Some(live) = state::live_record(path)
+            {
+                tracing::info!(pid = live.pid, alloc_id = %spec.alloc_id, task = %spec.task_name, "re-attached to running raw_exec task");
+                let adopted = state::adopt(live, path.clone());
+                return Ok(Box::new(RawExecHandle {
+                    pid: adopted.pid,
+                    exit: adopted.exit,
+                    cpu: adopted.cpu,
+                    mhz: spec.mhz_per_core,
+                }) as Box<dyn TaskHandle>);
+            }
+            let handle = spawn(spec, record)?;
             Ok(Box::new(handle) as Box<dyn TaskHandle>)
         })
     }
@@ -91,7 +122,7 @@ fn command_line(config: &BTreeMap<String, serde_json::Value>) -> Result<(String,
     Ok((command, args))
 }
 
-fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
+fn spawn(mut spec: TaskSpec, record: Option<PathBuf>) -> Result<RawExecHandle> {
     let (command, args) = command_line(&spec.config)?;
     // A relative path with a slash is relative to the task directory (Nomad's rule);
     // a bare name is looked up on PATH.
@@ -123,6 +154,9 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
             && e.kind() != std::io::ErrorKind::PermissionDenied,
     })?;
     let pid = child.id().unwrap_or(0);
+    if let Some(path) = &record {
+        state::save(path, pid);
+    }
     let mut pumps = Vec::new();
     if let (Some(out), Some(rot)) = (child.stdout.take(), spec.stdout.take()) {
         pumps.push(tokio::spawn(rot.pump(out)));
@@ -145,6 +179,9 @@ fn spawn(mut spec: TaskSpec) -> Result<RawExecHandle> {
                 ..Default::default()
             },
         };
+        if let Some(path) = &record {
+            state::remove(path);
+        }
         for p in pumps {
             // Background children may hold the pipes open: don't wait for them forever.
             let _ = tokio::time::timeout(LOG_DRAIN, p).await;
