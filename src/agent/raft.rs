@@ -1,7 +1,8 @@
 //! Starting the region server the way the agent's config asks: `-dev` keeps the state in memory
 //! (`LocalApplier`); any other server runs it on a Raft member whose log, vote and snapshots live in sled
-//! under `data_dir/server/`, and with `bootstrap_expect = 1` forms a one-member group on first start (a
-//! restart resumes from the log; forming again is a no-op).
+//! under `data_dir/server/`. It forms the group on first start: alone with `bootstrap_expect = 1`, or with
+//! the servers listed in `server { raft_peers = [...] }` (static peers, until mesh discovery forms it); a
+//! restart resumes from the log and forming again is a no-op. Raft messages travel the RPC port.
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -32,6 +33,28 @@ pub fn raft_id(rpc_addr: &str) -> NodeId {
     h.finish().max(1)
 }
 
+/// The group `config` forms: this server plus its `raft_peers`, which must make `bootstrap_expect`.
+fn initial_members(config: &AgentConfig, own: &str) -> Result<BTreeMap<NodeId, RaftMember>> {
+    let mut members = BTreeMap::from([(raft_id(own), RaftMember::new(own))]);
+    for peer in &config.server.raft_peers {
+        let addr = peer.to_string();
+        members.insert(raft_id(&addr), RaftMember::new(addr));
+    }
+    let expect = config.server.bootstrap_expect as usize;
+    if expect != members.len() {
+        return Err(AgentError::Unsupported(format!(
+            "bootstrap_expect = {expect} but {} server(s) known ({}); without mesh discovery list every server's RPC address in server {{ raft_peers = [...] }}",
+            members.len(),
+            members
+                .values()
+                .map(|m| m.rpc_addr.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    Ok(members)
+}
+
 /// Starts the region server for `config`. `transport` carries Raft messages to the other servers (unused
 /// by a single server).
 pub async fn start_region(
@@ -47,15 +70,10 @@ pub async fn start_region(
             raft: None,
         });
     }
-    if config.server.bootstrap_expect > 1 {
-        return Err(AgentError::Unsupported(format!(
-            "bootstrap_expect = {} needs peer discovery through the mesh, which this agent does not do yet; use bootstrap_expect = 1",
-            config.server.bootstrap_expect
-        )));
-    }
     let rpc_addr = config.advertise.rpc.to_string();
     let id = raft_id(&rpc_addr);
     let member = RaftMember::new(rpc_addr.clone());
+    let members = initial_members(config, &rpc_addr)?;
     let transport = transport.unwrap_or_else(|| InMemoryTransport::new().endpoint(id));
     let node = RaftNode::start(
         RaftNodeConfig {
@@ -68,12 +86,12 @@ pub async fn start_region(
     )
     .await
     .map_err(|e| AgentError::Raft(e.to_string()))?;
-    if config.server.bootstrap_expect == 1 {
-        node.initialize(BTreeMap::from([(id, member)]))
-            .await
-            .map_err(|e| AgentError::Raft(e.to_string()))?;
-    }
-    tracing::info!(raft_id = id, rpc = %rpc_addr, "raft member started");
+    // Every server forms the group with the same members (IDs follow from addresses), which openraft
+    // allows; on a restart the log already holds the group and this is a no-op.
+    node.initialize(members.clone())
+        .await
+        .map_err(|e| AgentError::Raft(e.to_string()))?;
+    tracing::info!(raft_id = id, rpc = %rpc_addr, members = members.len(), "raft member started");
     let region = RegionServer::start_with_applier(server_config, node.applier(), cancel);
     Ok(RegionParts {
         region,

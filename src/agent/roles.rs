@@ -11,6 +11,7 @@ use nomad_region::raft::RaftNode;
 use nomad_region::server::RegionHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::rpc::leader_forward::{LeaderForward, forward_to_leader};
 use super::rpc::raft_transport::QuicRaftTransport;
 use super::rpc::{RemoteRpc, RpcEndpoint, RpcServer, http_forward};
 use super::{AgentError, LocalRpc, Result, raft, settings};
@@ -94,7 +95,14 @@ pub async fn start(
         region: region.clone(),
         client: client.clone(),
         agent: agent_info,
-    });
+    })
+    .layer(axum::middleware::from_fn_with_state(
+        LeaderForward {
+            region: region.clone(),
+            endpoint: endpoint.clone(),
+        },
+        forward_to_leader,
+    ));
     let rpc_server = RpcServer::start(
         endpoint.clone(),
         region.clone(),

@@ -11,6 +11,7 @@ pub mod job;
 pub mod jobs;
 pub mod log_stream;
 pub mod nodes;
+pub mod operator;
 pub mod plan;
 pub mod prefix;
 pub mod query;
@@ -84,6 +85,10 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/status/leader", get(status::leader))
         .route("/v1/status/peers", get(status::peers))
         .route("/v1/regions", get(status::regions))
+        .route(
+            "/v1/operator/raft/configuration",
+            get(operator::raft_configuration),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -12,6 +12,7 @@ mod global;
 mod job;
 mod monitor;
 mod node;
+mod operator;
 mod server;
 mod status;
 mod version;
@@ -57,6 +58,9 @@ pub enum Command {
     /// Interact with evaluations.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Operator tools (Raft peers).
+    #[command(subcommand)]
+    Operator(operator::OperatorCommand),
     /// Display the status of a job, node, allocation or evaluation by ID prefix.
     Status(status::StatusArgs),
     /// Rewrite HCL job and config files to the canonical format.
@@ -111,6 +115,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Node(cmd) => node::dispatch(cmd, &cli.global),
         Command::Server(cmd) => server::dispatch(cmd, &cli.global),
         Command::Eval(cmd) => eval::dispatch(cmd, &cli.global),
+        Command::Operator(cmd) => operator::dispatch(cmd, &cli.global),
         Command::Status(args) => status::run(&args, &cli.global),
         Command::Fmt(args) => fmt::run(&args),
         Command::Version => version::run(),

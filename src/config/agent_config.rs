@@ -58,6 +58,9 @@ pub struct ServerSettings {
     /// Nanoseconds.
     pub min_heartbeat_ttl: i64,
     pub max_heartbeats_per_second: f64,
+    /// `server { raft_peers = [...] }`: the servers' RPC addresses (`host:port`), this one included or
+    /// not, forming the Raft group statically.
+    pub raft_peers: Vec<std::net::SocketAddr>,
     pub retry_join: Vec<String>,
 }
 
@@ -161,6 +164,15 @@ impl AgentConfig {
                 "server.max_heartbeats_per_second must be a positive number, got {max_heartbeats_per_second}"
             )));
         }
+        let mut raft_peers = Vec::new();
+        for p in server.raft_peers.unwrap_or_default() {
+            let addr: SocketAddr = p.parse().map_err(|_| {
+                invalid(format!(
+                    "server.raft_peers: {p:?} is not an ip:port address"
+                ))
+            })?;
+            raft_peers.push(addr);
+        }
         let (bind, advertise) = resolve_addrs(
             c.bind_addr.as_deref().unwrap_or(d::DEFAULT_BIND_ADDR),
             c.ports.unwrap_or_default(),
@@ -190,6 +202,7 @@ impl AgentConfig {
                 heartbeat_grace,
                 min_heartbeat_ttl,
                 max_heartbeats_per_second,
+                raft_peers,
                 retry_join: server
                     .server_join
                     .and_then(|j| j.retry_join)

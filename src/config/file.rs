@@ -62,6 +62,8 @@ pub struct ServerBlock {
     /// Go duration string (Nomad: `"10s"`).
     pub min_heartbeat_ttl: Option<String>,
     pub max_heartbeats_per_second: Option<f64>,
+    /// RPC addresses of the region's servers, to form the Raft group without mesh discovery.
+    pub raft_peers: Option<Vec<String>>,
     pub server_join: Option<ServerJoin>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, Value>,
@@ -182,6 +184,7 @@ impl ServerBlock {
                 self.max_heartbeats_per_second,
                 over.max_heartbeats_per_second,
             ),
+            raft_peers: pick(self.raft_peers, over.raft_peers),
             server_join: pick(self.server_join, over.server_join),
             unknown,
         }

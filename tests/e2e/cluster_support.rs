@@ -41,8 +41,13 @@ pub struct AgentProc {
 impl AgentProc {
     /// Writes `body` (plus name, bind address, ports and data dir) as the agent's config and starts it.
     pub fn start(name: &str, body: &str) -> AgentProc {
+        Self::start_on(name, free_udp_port(), body)
+    }
+
+    /// Like `start`, on a given RPC port (servers that must know each other's addresses up front).
+    pub fn start_on(name: &str, rpc: u16, body: &str) -> AgentProc {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (http, rpc, serf) = (free_tcp_port(), free_udp_port(), free_udp_port());
+        let (http, serf) = (free_tcp_port(), free_udp_port());
         let data = dir.path().join("data");
         let config = format!(
             "name = \"{name}\"\nlog_level = \"INFO\"\nbind_addr = \"127.0.0.1\"\ndata_dir = \"{}\"\nports {{\n  http = {http}\n  rpc  = {rpc}\n  serf = {serf}\n}}\n{body}\n",
@@ -127,6 +132,31 @@ impl AgentProc {
         }
         let body = resp.body_mut().read_to_string().ok()?;
         serde_json::from_str(&body).ok()
+    }
+
+    /// GET `path`: status, the `X-Nomad-KnownLeader` header, and the body; `None` when unreachable.
+    pub fn get_raw(&self, path: &str) -> Option<(u16, String, String)> {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .new_agent();
+        let mut resp = agent.get(format!("{}{path}", self.address())).call().ok()?;
+        let known = resp
+            .headers()
+            .get("X-Nomad-KnownLeader")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = resp.body_mut().read_to_string().ok()?;
+        Some((resp.status().as_u16(), known, body))
+    }
+
+    /// The leader this agent reports, if any.
+    pub fn leader(&self) -> Option<String> {
+        self.get("/v1/status/leader")
+            .and_then(|v| v.as_str().map(String::from))
+            .filter(|s| !s.is_empty())
     }
 
     /// Every log this agent wrote, oldest start first.

@@ -20,5 +20,6 @@ mod api_errors;
 mod cluster;
 mod cluster_support;
 mod dev_agent;
+mod raft_cluster;
 mod scheduling;
 mod walkthrough;

@@ -96,6 +96,16 @@ impl Applier for RaftApplier {
             .collect()
     }
 
+    fn raft_servers(&self) -> Vec<(u64, String, bool)> {
+        let m = self.raft.metrics().borrow().clone();
+        let membership = m.membership_config.membership();
+        let voters: std::collections::BTreeSet<u64> = membership.voter_ids().collect();
+        membership
+            .nodes()
+            .map(|(id, n)| (*id, n.rpc_addr.clone(), voters.contains(id)))
+            .collect()
+    }
+
     fn last_contact_ms(&self) -> Option<u64> {
         let m = self.raft.metrics().borrow().clone();
         if m.current_leader == Some(m.id) {

@@ -46,6 +46,12 @@ pub trait Applier: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The Raft configuration: (member ID, RPC address, voter) of every member (empty: a single
+    /// in-memory server).
+    fn raft_servers(&self) -> Vec<(u64, String, bool)> {
+        Vec::new()
+    }
+
     /// Milliseconds since the leader was last heard from (0 on the leader; `None`: never).
     fn last_contact_ms(&self) -> Option<u64> {
         Some(0)

@@ -119,6 +119,17 @@ impl RegionHandle {
         }
     }
 
+    /// The Raft configuration as (member ID, RPC address, voter); a single in-memory server reports
+    /// itself with ID 0.
+    pub fn raft_servers(&self) -> Vec<(u64, String, bool)> {
+        let servers = self.leader.applier.raft_servers();
+        if servers.is_empty() {
+            vec![(0, self.leader.config.rpc_addr.clone(), true)]
+        } else {
+            servers
+        }
+    }
+
     /// Milliseconds since this server last heard from the leader (0 on the leader).
     pub fn last_contact_ms(&self) -> Option<u64> {
         if self.leader.is_leader() {

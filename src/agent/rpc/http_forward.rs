@@ -76,12 +76,28 @@ async fn health(State(f): State<Fwd>) -> Response {
 }
 
 async fn forward(State(f): State<Fwd>, req: HttpRequest) -> Response {
+    let call = match to_call(req).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    match f.rpc.http(call).await {
+        Ok(reply) => to_response(reply),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("No path to region: {e}"),
+        )
+            .into_response(),
+    }
+}
+
+/// Buffers an incoming request for carrying.
+pub(super) async fn to_call(req: HttpRequest) -> Result<HttpCall, Response> {
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b.to_vec(),
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => return Err((StatusCode::BAD_REQUEST, e.to_string()).into_response()),
     };
-    let call = HttpCall {
+    Ok(HttpCall {
         method: parts.method.to_string(),
         uri: parts
             .uri
@@ -94,18 +110,11 @@ async fn forward(State(f): State<Fwd>, req: HttpRequest) -> Response {
             .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
             .collect(),
         body,
-    };
-    match f.rpc.http(call).await {
-        Ok(reply) => to_response(reply),
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("No path to region: {e}"),
-        )
-            .into_response(),
-    }
+    })
 }
 
-fn to_response(reply: HttpReply) -> Response {
+/// The response a carried request got.
+pub(super) fn to_response(reply: HttpReply) -> Response {
     let mut resp = Response::new(Body::from(reply.body));
     *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
     for (k, v) in reply.headers {

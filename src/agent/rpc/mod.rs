@@ -5,6 +5,7 @@
 
 pub mod endpoint;
 pub mod http_forward;
+pub mod leader_forward;
 pub mod raft_transport;
 pub mod remote;
 pub mod server;

@@ -1,0 +1,233 @@
+//! Three servers forming one Raft group over the RPC port (static `raft_peers`) and two client-only
+//! agents: a job spreads over both clients, writes sent to a follower reach the leader, `?stale` reads
+//! are served by followers, and when the leader is SIGKILLed a new one is elected with every
+//! acknowledged job kept and the running allocations left alone.
+
+use super::cluster_support::{AgentProc, free_udp_port, ids, wait_for};
+use super::dev_agent::both;
+
+const RAW_EXEC: &str = "plugin \"raw_exec\" {\n  config {\n    enabled = true\n  }\n}\n";
+
+fn batch_job(name: &str) -> String {
+    format!(
+        r#"{{"Job": {{"ID": "{name}", "Name": "{name}", "Type": "batch", "Datacenters": ["dc1"],
+  "TaskGroups": [{{"Name": "g", "Count": 1, "Tasks": [{{"Name": "t", "Driver": "raw_exec",
+    "Config": {{"command": "/bin/true"}}, "Resources": {{"CPU": 20, "MemoryMB": 16}}}}]}}]}}}}"#
+    )
+}
+
+fn put_job(agent: &AgentProc, body: &str) -> bool {
+    let http = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(10)))
+        .build()
+        .new_agent();
+    http.put(format!("{}/v1/jobs", agent.address()))
+        .send(body)
+        .map(|r| r.status().as_u16() == 200)
+        .unwrap_or(false)
+}
+
+fn spread_job() -> String {
+    r#"job "web" {
+  group "g" {
+    count = 3
+
+    task "t" {
+      driver = "raw_exec"
+
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "sleep 600; true", "raft-cluster-marker"]
+      }
+
+      resources {
+        cpu    = 20
+        memory = 16
+      }
+    }
+  }
+}
+"#
+    .to_string()
+}
+
+struct Orphans;
+
+impl Drop for Orphans {
+    fn drop(&mut self) {
+        let marker = std::path::Path::new("raft-cluster-marker");
+        for pid in super::cluster_support::pids_running(marker) {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .status();
+        }
+    }
+}
+
+#[test]
+fn three_servers_elect_a_new_leader_and_keep_every_acknowledged_job() {
+    let _orphans = Orphans;
+    let ports: Vec<u16> = (0..3).map(|_| free_udp_port()).collect();
+    let peers: Vec<String> = ports.iter().map(|p| format!("\"127.0.0.1:{p}\"")).collect();
+    let server_cfg = format!(
+        "server {{\n  enabled = true\n  bootstrap_expect = 3\n  raft_peers = [{}]\n}}\n",
+        peers.join(", ")
+    );
+    let mut servers: Vec<AgentProc> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, p)| AgentProc::start_on(&format!("server{}", i + 1), *p, &server_cfg))
+        .collect();
+    let all = |s: &[AgentProc]| -> Vec<String> { s.iter().filter_map(|a| a.leader()).collect() };
+    {
+        let refs: Vec<&AgentProc> = servers.iter().collect();
+        wait_for("one leader all three servers agree on", &refs, || {
+            let l = all(&servers);
+            l.len() == 3 && l.iter().all(|x| x == &l[0])
+        });
+    }
+    let leader_addr = servers[0].leader().expect("leader");
+    let peers_seen = servers[1].get("/v1/status/peers").expect("peers");
+    assert_eq!(peers_seen.as_array().map(Vec::len), Some(3), "{peers_seen}");
+    let list = servers[2].nomad(&["operator", "raft", "list-peers"]);
+    let text = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(list.status.success(), "{}", both(&list));
+    assert_eq!(
+        text.lines().filter(|l| l.contains(" leader ")).count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.contains(" follower ")).count(),
+        2,
+        "{text}"
+    );
+
+    let server_list: Vec<String> = ports.iter().map(|p| format!("\"127.0.0.1:{p}\"")).collect();
+    let client_cfg = format!(
+        "client {{\n  enabled = true\n  servers = [{}]\n}}\n{RAW_EXEC}",
+        server_list.join(", ")
+    );
+    let c1 = AgentProc::start("client1", &client_cfg);
+    let c2 = AgentProc::start("client2", &client_cfg);
+    let leader_idx = servers
+        .iter()
+        .position(|s| s.rpc_addr() == leader_addr)
+        .expect("the leader is one of the servers");
+    let follower_idx = (leader_idx + 1) % 3;
+    {
+        let follower = &servers[follower_idx];
+        wait_for(
+            "both clients ready, read through a follower",
+            &[follower, &c1, &c2],
+            || {
+                let out = follower.nomad(&["node", "status"]);
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .filter(|l| l.contains("ready"))
+                    .count()
+                    == 2
+            },
+        );
+        // A write sent to a follower is carried to the leader.
+        follower.write("web.nomad.hcl", &spread_job());
+        let run = follower.nomad(&["job", "run", "-detach", "web.nomad.hcl"]);
+        assert!(run.status.success(), "{}", both(&run));
+        wait_for(
+            "three allocations running on both clients",
+            &[follower, &c1, &c2],
+            || {
+                let allocs = follower
+                    .get("/v1/job/web/allocations")
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default();
+                let running: Vec<_> = allocs
+                    .iter()
+                    .filter(|a| a["ClientStatus"] == "running")
+                    .collect();
+                let nodes: std::collections::BTreeSet<String> = running
+                    .iter()
+                    .filter_map(|a| a["NodeID"].as_str().map(String::from))
+                    .collect();
+                running.len() == 3 && nodes.len() == 2
+            },
+        );
+        // `?stale` is answered by the follower itself, knowing its leader.
+        let (status, known, body) = follower.get_raw("/v1/jobs?stale").expect("stale read");
+        assert_eq!((status, known.as_str()), (200, "true"), "{body}");
+    }
+    let web_allocs = ids(
+        &servers[follower_idx]
+            .get("/v1/job/web/allocations")
+            .expect("allocs"),
+        "ID",
+    );
+
+    // Jobs acknowledged before and after the leader dies.
+    let mut acknowledged = Vec::new();
+    for i in 0..10 {
+        let name = format!("before-{i}");
+        if put_job(&servers[follower_idx], &batch_job(&name)) {
+            acknowledged.push(name);
+        }
+    }
+    assert_eq!(
+        acknowledged.len(),
+        10,
+        "every write through a healthy cluster is acknowledged"
+    );
+    servers[leader_idx].kill();
+    let survivors: Vec<usize> = (0..3).filter(|i| *i != leader_idx).collect();
+    {
+        let refs: Vec<&AgentProc> = survivors.iter().map(|i| &servers[*i]).collect();
+        wait_for("a new leader among the survivors", &refs, || {
+            let l: Vec<String> = survivors
+                .iter()
+                .filter_map(|i| servers[*i].leader())
+                .collect();
+            l.len() == 2 && l[0] == l[1] && l[0] != leader_addr
+        });
+    }
+    for i in 0..10 {
+        let name = format!("after-{i}");
+        let target = &servers[survivors[i % 2]];
+        if put_job(target, &batch_job(&name)) {
+            acknowledged.push(name);
+        }
+    }
+    assert!(acknowledged.len() > 10, "the two survivors take writes");
+    let survivor = &servers[survivors[0]];
+    let jobs = ids(&survivor.get("/v1/jobs").expect("jobs"), "ID");
+    for name in &acknowledged {
+        assert!(
+            jobs.contains(name),
+            "acknowledged job {name} is kept: {jobs:?}"
+        );
+    }
+    // The running allocations were left alone by the failover.
+    let after = survivor.get("/v1/job/web/allocations").expect("allocs");
+    assert_eq!(
+        ids(&after, "ID"),
+        web_allocs,
+        "no allocation replaced or duplicated"
+    );
+    let running = after
+        .as_array()
+        .map(|a| a.iter().filter(|x| x["ClientStatus"] == "running").count())
+        .unwrap_or(0);
+    assert_eq!(running, 3);
+    // The killed server comes back and rejoins as a follower.
+    servers[leader_idx].restart();
+    {
+        let refs: Vec<&AgentProc> = servers.iter().collect();
+        wait_for(
+            "the restarted server to follow the new leader",
+            &refs,
+            || {
+                let l = all(&servers);
+                l.len() == 3 && l.iter().all(|x| x == &l[0]) && l[0] != leader_addr
+            },
+        );
+    }
+}
