@@ -188,7 +188,13 @@ impl Agent {
             }
         }
         if let Some(client) = &self.client {
-            tracing::info!("stopping client: stopping every task");
+            if self.config.dev {
+                tracing::info!("stopping client: stopping every task");
+            } else {
+                tracing::info!(
+                    "stopping client: tasks keep running for the next start to re-attach"
+                );
+            }
             client.shutdown().await;
         }
         self.rpc_cancel.cancel();

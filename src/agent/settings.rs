@@ -48,6 +48,8 @@ pub fn client_config(c: &AgentConfig, data_dir: &Path, http: SocketAddr) -> Clie
         }
     });
     cc.raw_exec_enabled = c.raw_exec_enabled();
+    // Nomad's clients leave their tasks running when the agent stops; `-dev` cleans up after itself.
+    cc.detach_on_shutdown = !c.dev;
     let list = |key: &str| -> Vec<String> {
         c.client
             .options

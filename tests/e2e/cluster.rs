@@ -48,6 +48,7 @@ fn running_allocs(agent: &AgentProc, job: &str) -> usize {
 
 #[test]
 fn durable_server_keeps_jobs_allocs_and_evals_across_restart() {
+    let _orphans = Orphans(&["durable-web", "durable-api"]);
     let mut agent = AgentProc::start(
         "durable",
         &format!("{SERVER}client {{\n  enabled = true\n}}\n{RAW_EXEC}"),
@@ -73,8 +74,12 @@ fn durable_server_keeps_jobs_allocs_and_evals_across_restart() {
     assert_eq!(job_ids, vec!["web".to_string()]);
     assert_eq!(alloc_ids.len(), 2);
     assert!(!eval_ids.is_empty());
+    let pids = pids_running(Path::new("durable-web"));
+    assert_eq!(pids.len(), 2);
 
+    // SIGTERM: the agent stops, its tasks keep running (as Nomad's clients leave them).
     agent.terminate();
+    assert_eq!(pids_running(Path::new("durable-web")), pids);
     agent.restart();
     wait_for(
         "the restarted server to lead and list the job",
@@ -103,12 +108,27 @@ fn durable_server_keeps_jobs_allocs_and_evals_across_restart() {
             "evaluation {e} survived the restart"
         );
     }
+    // The restarted client re-attached to both tasks: same processes, same allocations, running.
+    wait_for("both allocations running again", &[&agent], || {
+        running_allocs(&agent, "web") == 2
+    });
+    assert_eq!(
+        pids_running(Path::new("durable-web")),
+        pids,
+        "{}",
+        agent.log()
+    );
     // The restarted server leads again and takes writes.
     agent.write("api.nomad.hcl", &service_job("api", 1, "durable-api"));
     let run = agent.nomad(&["job", "run", "api.nomad.hcl"]);
     assert!(run.status.success(), "{}\n{}", both(&run), agent.log());
     wait_for("the new job running", &[&agent], || {
         running_allocs(&agent, "api") == 1
+    });
+    let stop = agent.nomad(&["job", "stop", "web"]);
+    assert!(stop.status.success(), "{}", both(&stop));
+    wait_for("the re-attached tasks stopped", &[&agent], || {
+        pids_running(Path::new("durable-web")).is_empty()
     });
     agent.terminate();
 }
@@ -150,22 +170,25 @@ fn node_ids(agent: &AgentProc) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Kills the tasks a SIGKILLed client left behind (each task leads its own process group).
-struct Orphans(&'static str);
+/// Kills the tasks carrying these markers that a stopped client left running (each task leads its own
+/// process group).
+struct Orphans(&'static [&'static str]);
 
 impl Drop for Orphans {
     fn drop(&mut self) {
-        for pid in pids_running(Path::new(self.0)) {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .status();
+        for marker in self.0 {
+            for pid in pids_running(Path::new(marker)) {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{pid}")])
+                    .status();
+            }
         }
     }
 }
 
 #[test]
 fn clients_over_rpc_run_a_spread_job_and_a_dead_client_is_replaced() {
-    let _orphans = Orphans("cluster-spread-marker");
+    let _orphans = Orphans(&["cluster-spread-marker"]);
     let server = AgentProc::start("server1", FAST_SERVER);
     let servers = vec![server.rpc_addr()];
     let c1 = AgentProc::start("client1", &client_of(&servers, None));
@@ -285,7 +308,7 @@ fn a_client_pointed_at_the_wrong_region_or_no_server_keeps_retrying() {
 #[test]
 fn a_restarted_client_reattaches_to_its_running_raw_exec_task() {
     let marker = "cluster-reattach-marker";
-    let _orphans = Orphans(marker);
+    let _orphans = Orphans(&["cluster-reattach-marker"]);
     let server = AgentProc::start("server1", SERVER);
     let mut client = AgentProc::start("client1", &client_of(&[server.rpc_addr()], None));
     wait_for("a ready node", &[&server, &client], || {

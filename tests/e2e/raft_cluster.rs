@@ -16,13 +16,13 @@ fn batch_job(name: &str) -> String {
     )
 }
 
-fn put_job(agent: &AgentProc, body: &str) -> bool {
+fn put_job(address: &str, body: &str) -> bool {
     let http = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(std::time::Duration::from_secs(10)))
         .build()
         .new_agent();
-    http.put(format!("{}/v1/jobs", agent.address()))
+    http.put(format!("{address}/v1/jobs"))
         .send(body)
         .map(|r| r.status().as_u16() == 200)
         .unwrap_or(false)
@@ -164,19 +164,25 @@ fn three_servers_elect_a_new_leader_and_keep_every_acknowledged_job() {
         "ID",
     );
 
-    // Jobs acknowledged before and after the leader dies.
-    let mut acknowledged = Vec::new();
-    for i in 0..10 {
-        let name = format!("before-{i}");
-        if put_job(&servers[follower_idx], &batch_job(&name)) {
-            acknowledged.push(name);
-        }
-    }
-    assert_eq!(
-        acknowledged.len(),
-        10,
-        "every write through a healthy cluster is acknowledged"
-    );
+    // A steady writer: 200 jobs, one every 20 ms, round robin over the three servers; the leader is
+    // SIGKILLed while it writes. A job counts as acknowledged when the API answered 200.
+    let addresses: Vec<String> = servers.iter().map(|s| s.address()).collect();
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let writer = {
+        let acked = acked.clone();
+        std::thread::spawn(move || {
+            for i in 0..200 {
+                let name = format!("steady-{i}");
+                if put_job(&addresses[i % 3], &batch_job(&name)) {
+                    acked.lock().unwrap_or_else(|p| p.into_inner()).push(name);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        })
+    };
+    wait_for("the writer well under way", &[], || {
+        acked.lock().unwrap_or_else(|p| p.into_inner()).len() >= 50
+    });
     servers[leader_idx].kill();
     let survivors: Vec<usize> = (0..3).filter(|i| *i != leader_idx).collect();
     {
@@ -189,14 +195,13 @@ fn three_servers_elect_a_new_leader_and_keep_every_acknowledged_job() {
             l.len() == 2 && l[0] == l[1] && l[0] != leader_addr
         });
     }
-    for i in 0..10 {
-        let name = format!("after-{i}");
-        let target = &servers[survivors[i % 2]];
-        if put_job(target, &batch_job(&name)) {
-            acknowledged.push(name);
-        }
-    }
-    assert!(acknowledged.len() > 10, "the two survivors take writes");
+    writer.join().expect("writer thread");
+    let acknowledged = acked.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    assert!(
+        acknowledged.len() > 100,
+        "the survivors kept taking writes: {}",
+        acknowledged.len()
+    );
     let survivor = &servers[survivors[0]];
     let jobs = ids(&survivor.get("/v1/jobs").expect("jobs"), "ID");
     for name in &acknowledged {
