@@ -184,6 +184,7 @@ impl AgentProc {
         let start = Instant::now();
         loop {
             if let Ok(Some(_)) = child.try_wait() {
+                eprintln!("{} stopped {:?} after SIGTERM", self.name, start.elapsed());
                 return;
             }
             if start.elapsed() > PATIENCE {
@@ -215,6 +216,8 @@ pub fn wait_for(what: &str, agents: &[&AgentProc], mut check: impl FnMut() -> bo
     let start = Instant::now();
     while start.elapsed() < PATIENCE {
         if check() {
+            // Shown with --nocapture: where a slow run spent its time.
+            eprintln!("waited {:?} for {what}", start.elapsed());
             return;
         }
         thread::sleep(Duration::from_millis(200));

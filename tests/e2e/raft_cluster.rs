@@ -163,6 +163,9 @@ fn three_servers_elect_a_new_leader_and_keep_every_acknowledged_job() {
             .expect("allocs"),
         "ID",
     );
+    let web_pids =
+        super::cluster_support::pids_running(std::path::Path::new("raft-cluster-marker"));
+    assert_eq!(web_pids.len(), 3, "one process per allocation");
 
     // A steady writer: 200 jobs, one every 20 ms, round robin over the three servers; the leader is
     // SIGKILLed while it writes. A job counts as acknowledged when the API answered 200.
@@ -210,6 +213,32 @@ fn three_servers_elect_a_new_leader_and_keep_every_acknowledged_job() {
             "acknowledged job {name} is kept: {jobs:?}"
         );
     }
+    // Every acknowledged job gets its one allocation, and none gets two.
+    wait_for(
+        "one allocation for every acknowledged job",
+        &[survivor],
+        || {
+            let allocs = survivor
+                .get("/v1/allocations")
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default();
+            acknowledged.iter().all(|name| {
+                allocs
+                    .iter()
+                    .filter(|a| a["JobID"] == name.as_str())
+                    .count()
+                    == 1
+            })
+        },
+    );
+    let allocs = survivor.get("/v1/allocations").expect("allocations");
+    for name in jobs.iter().filter(|j| j.starts_with("steady-")) {
+        let n = allocs
+            .as_array()
+            .map(|a| a.iter().filter(|x| x["JobID"] == name.as_str()).count())
+            .unwrap_or(0);
+        assert!(n <= 1, "job {name} has {n} allocations");
+    }
     // The running allocations were left alone by the failover.
     let after = survivor.get("/v1/job/web/allocations").expect("allocs");
     assert_eq!(
@@ -235,4 +264,42 @@ fn three_servers_elect_a_new_leader_and_keep_every_acknowledged_job() {
             },
         );
     }
+
+    // Stop every server and start them again: state intact, a leader elected, and the clients'
+    // tasks never noticed (same allocations, same processes, still running).
+    for s in servers.iter_mut() {
+        s.terminate();
+    }
+    for s in servers.iter_mut() {
+        s.restart();
+    }
+    {
+        let refs: Vec<&AgentProc> = servers.iter().collect();
+        wait_for("a leader after restarting every server", &refs, || {
+            let l = all(&servers);
+            l.len() == 3 && l.iter().all(|x| x == &l[0])
+        });
+    }
+    let jobs_after = ids(&servers[0].get("/v1/jobs").expect("jobs"), "ID");
+    assert_eq!(
+        jobs_after, jobs,
+        "every job survived restarting all servers"
+    );
+    {
+        let refs: Vec<&AgentProc> = servers.iter().collect();
+        wait_for("the web allocations unchanged and running", &refs, || {
+            servers[0].get("/v1/job/web/allocations").is_some_and(|a| {
+                ids(&a, "ID") == web_allocs
+                    && a.as_array().is_some_and(|v| {
+                        v.iter().filter(|x| x["ClientStatus"] == "running").count() == 3
+                    })
+            })
+        });
+    }
+    let marker = std::path::Path::new("raft-cluster-marker");
+    assert_eq!(
+        super::cluster_support::pids_running(marker),
+        web_pids,
+        "the same processes: no task was restarted or started twice"
+    );
 }

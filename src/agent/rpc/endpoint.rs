@@ -19,8 +19,9 @@ use super::wire::{self, Envelope, FrameError, Reply};
 
 /// How long a dial (handshake included) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// Connections idle this long close; keep-alives hold the ones in use open.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// A connection whose peer stays silent this long is closed, so that calls to a dead server fail
+/// within seconds; keep-alives (a quarter of it) hold live ones open.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// Why a call got no reply.
 #[derive(Debug, Clone, thiserror::Error)]
