@@ -1,6 +1,8 @@
 //! Which parts an agent runs, started in order. A server binds the RPC port, starts its region server
-//! (on Raft unless `-dev`), an optional client over the in-process `LocalRpc`, and answers RPC calls; a
-//! client-only agent calls its `servers` over QUIC (`RemoteRpc`) and carries its HTTP API to them.
+//! (on Raft unless `-dev`), an optional client, and answers RPC calls; its client calls the region over
+//! the in-process `LocalRpc` under `-dev` and through the server's own RPC endpoint otherwise (so that a
+//! follower forwards to the leader). A client-only agent calls its `servers` over QUIC (`RemoteRpc`) and
+//! carries its HTTP API to them.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -81,7 +83,9 @@ pub async fn start(
     ));
     let raft::RegionParts { region, raft } =
         raft::start_region(config, data_dir, Some(transport), region_cancel).await?;
-    let client = if config.client.enabled {
+    let client = if !config.client.enabled {
+        None
+    } else if config.dev {
         let cc = settings::client_config(config, data_dir, http_addr);
         let rpc = Arc::new(LocalRpc::new(region.clone()));
         Some(
@@ -89,7 +93,21 @@ pub async fn start(
                 .map_err(|e| AgentError::Client(e.to_string()))?,
         )
     } else {
-        None
+        // Through this server's own RPC endpoint, so that a follower forwards the client's writes and
+        // heartbeats to the leader like any other server would (its handshake waits for the RPC server
+        // started below).
+        let cc = settings::client_config(config, data_dir, http_addr);
+        let mut servers = vec![config.advertise.rpc.to_string()];
+        servers.extend(config.client.servers.iter().cloned());
+        let rpc = Arc::new(RemoteRpc::new(
+            endpoint.clone(),
+            config.region.clone(),
+            servers,
+        ));
+        Some(
+            Client::start(cc, rpc, CancellationToken::new())
+                .map_err(|e| AgentError::Client(e.to_string()))?,
+        )
     };
     let router = api::router(ApiState {
         region: region.clone(),
