@@ -1,35 +1,37 @@
-//! The engine behind `nomad agent`: starts the parts in order (mesh on servers, region server, client,
-//! HTTP API), prints the banner, waits for a signal, and stops them in reverse order (HTTP, client — every
-//! task within its kill_timeout —, region server, mesh). `-dev` runs in a temporary data dir removed on
-//! exit. With `leave_on_interrupt` / `leave_on_terminate` the server leaves the mesh before stopping.
+//! The engine behind `nomad agent`: starts the parts in order (see `roles`), prints the banner, waits for
+//! a signal, and stops them in reverse order. `-dev` runs in a temporary data dir removed on exit. With
+//! `leave_on_interrupt` / `leave_on_terminate` the server leaves the mesh before stopping.
 //!
 //! ```text
-//!   bind HTTP listener -> AgentMesh::start (servers) -> RegionServer::start -> Client::start(LocalRpc)
-//!     -> serve HTTP
-//!   signal -> [mesh leave] -> stop HTTP -> client.shutdown() -> cancel region, await its tasks
-//!     -> mesh shutdown -> remove temp dir
+//!   bind HTTP listener -> roles::start: RPC endpoint -> mesh (servers) -> region server (Raft unless
+//!     -dev) -> client -> RPC server; then serve HTTP
+//!   signal -> [mesh leave] -> stop HTTP -> client.shutdown() -> RPC server -> region -> raft
+//!     -> RPC endpoint -> mesh shutdown -> remove temp dir
 //! ```
 
 pub mod banner;
 pub mod local_rpc;
 pub mod logging;
 pub mod mesh;
+pub mod raft;
+pub mod raft_discovery;
+pub mod roles;
+pub mod rpc;
 pub mod settings;
 pub mod signals;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use nomad_region::server::{RegionHandle, RegionServer};
+use nomad_region::server::RegionHandle;
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{self, ApiState};
-use crate::client::{Client, ClientHandle};
+use crate::api;
+use crate::client::ClientHandle;
 use crate::config::AgentConfig;
 
 pub use local_rpc::LocalRpc;
@@ -55,6 +57,10 @@ pub enum AgentError {
     /// The mesh could not start, `start_join` failed, or `retry_join` gave up.
     #[error("{0}")]
     Mesh(String),
+    #[error("Failed to start RPC: {0}")]
+    Rpc(String),
+    #[error("Failed to start raft: {0}")]
+    Raft(String),
     /// A combination this agent cannot run yet.
     #[error("{0}")]
     Unsupported(String),
@@ -65,14 +71,22 @@ pub type Result<T> = std::result::Result<T, AgentError>;
 /// A running agent.
 pub struct Agent {
     config: AgentConfig,
-    region: RegionHandle,
+    /// The region server; none on a client-only agent.
+    region: Option<RegionHandle>,
     client: Option<ClientHandle>,
+    rpc: rpc::RpcEndpoint,
+    rpc_server: Option<rpc::RpcServer>,
+    rpc_cancel: CancellationToken,
     http_addr: SocketAddr,
     http: JoinHandle<std::io::Result<()>>,
     http_cancel: CancellationToken,
     region_cancel: CancellationToken,
+    /// The Raft member under the region server (none under `-dev`); shut down last.
+    raft: Option<nomad_region::raft::RaftNode>,
     /// The server mesh member; `None` on an agent that is not a server.
     mesh: Option<AgentMesh>,
+    /// Raft discovery through the mesh (servers, not `-dev`); stops with `region_cancel`.
+    discovery: Option<JoinHandle<()>>,
     data_dir: PathBuf,
     /// Removed (recursively) when the agent is dropped after shutdown; `-dev` only.
     _temp_dir: Option<tempfile::TempDir>,
@@ -81,11 +95,6 @@ pub struct Agent {
 impl Agent {
     /// Starts every part of the agent. Must run inside a multi-threaded tokio runtime.
     pub async fn start(config: AgentConfig) -> Result<Agent> {
-        if config.client.enabled && !config.server.enabled {
-            return Err(AgentError::Unsupported(
-                "A client-only agent needs RPC to remote servers, which this version does not have yet; run -dev or enable server and client together".into(),
-            ));
-        }
         let (data_dir, temp_dir) = prepare_data_dir(&config)?;
         // Bind first so the client and the banner know the real port (port 0 picks a free one).
         let listener = TcpListener::bind(config.bind.http)
@@ -104,62 +113,42 @@ impl Agent {
             bound
         };
 
-        let mesh = if config.server.enabled {
-            Some(
-                AgentMesh::start(&config, http_addr)
-                    .await
-                    .map_err(AgentError::Mesh)?,
-            )
-        } else {
-            None
-        };
-
         let region_cancel = CancellationToken::new();
-        let region = RegionServer::start(settings::server_config(&config), region_cancel.clone());
-
-        let client = if config.client.enabled {
-            let cc = settings::client_config(&config, &data_dir, http_addr);
-            let rpc = Arc::new(LocalRpc::new(region.clone()));
-            match Client::start(cc, rpc, CancellationToken::new()) {
-                Ok(handle) => Some(handle),
-                Err(e) => {
-                    region_cancel.cancel();
-                    if let Some(m) = mesh {
-                        m.shutdown().await;
-                    }
-                    return Err(AgentError::Client(e.to_string()));
-                }
-            }
-        } else {
-            None
-        };
-
-        let mut info = settings::agent_info(&config, &data_dir, http_addr);
-        if let Some(m) = &mesh {
-            info.serf_addr = m.handle().local_addr();
-        }
-        let state = ApiState {
-            region: region.clone(),
-            client: client.clone(),
-            mesh: mesh.as_ref().map(|m| m.handle().clone()),
-            agent: Arc::new(info),
-        };
+        let rpc_cancel = CancellationToken::new();
+        let roles::Roles {
+            region,
+            raft,
+            client,
+            endpoint,
+            rpc_server,
+            router,
+            mesh,
+            discovery,
+        } = roles::start(
+            &config,
+            &data_dir,
+            http_addr,
+            region_cancel.clone(),
+            rpc_cancel.clone(),
+        )
+        .await?;
         let http_cancel = CancellationToken::new();
-        let http = tokio::spawn(api::serve(
-            listener,
-            api::router(state),
-            http_cancel.clone(),
-        ));
+        let http = tokio::spawn(api::serve(listener, router, http_cancel.clone()));
         tracing::info!(http = %http_addr, data_dir = %data_dir.display(), "agent started");
         Ok(Agent {
             config,
             region,
             client,
+            rpc: endpoint,
+            rpc_server,
+            rpc_cancel,
             http_addr,
             http,
             http_cancel,
             region_cancel,
+            raft,
             mesh,
+            discovery,
             data_dir,
             _temp_dir: temp_dir,
         })
@@ -170,14 +159,19 @@ impl Agent {
         self.http_addr
     }
 
+    /// The address the RPC endpoint is bound to.
+    pub fn rpc_addr(&self) -> Option<SocketAddr> {
+        self.rpc.local_addr()
+    }
+
     /// The data directory in use (a temporary one under `-dev`).
     pub fn data_dir(&self) -> &std::path::Path {
         &self.data_dir
     }
 
-    /// The region server.
-    pub fn region(&self) -> &RegionHandle {
-        &self.region
+    /// The region server (none on a client-only agent).
+    pub fn region(&self) -> Option<&RegionHandle> {
+        self.region.as_ref()
     }
 
     /// The server mesh member, when this agent is a server.
@@ -240,11 +234,32 @@ impl Agent {
             }
         }
         if let Some(client) = &self.client {
-            tracing::info!("stopping client: stopping every task");
+            if self.config.dev {
+                tracing::info!("stopping client: stopping every task");
+            } else {
+                tracing::info!(
+                    "stopping client: tasks keep running for the next start to re-attach"
+                );
+            }
             client.shutdown().await;
         }
+        self.rpc_cancel.cancel();
+        if let Some(server) = &self.rpc_server {
+            server.stopped().await;
+        }
         self.region_cancel.cancel();
-        self.region.stopped().await;
+        if let Some(discovery) = self.discovery {
+            let _ = discovery.await;
+        }
+        if let Some(region) = &self.region {
+            region.stopped().await;
+        }
+        if let Some(raft) = &self.raft
+            && let Err(e) = raft.shutdown().await
+        {
+            tracing::warn!(error = %e, "raft shutdown failed");
+        }
+        self.rpc.shutdown().await;
         if let Some(mesh) = self.mesh {
             mesh.shutdown().await;
         }

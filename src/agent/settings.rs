@@ -23,6 +23,8 @@ pub fn server_config(c: &AgentConfig) -> ServerConfig {
         rpc_addr: c.advertise.rpc.to_string(),
         num_schedulers: usize::try_from(c.server.num_schedulers).unwrap_or(1).max(1),
         heartbeat_grace: c.server.heartbeat_grace,
+        min_heartbeat_ttl: c.server.min_heartbeat_ttl,
+        max_heartbeats_per_second: c.server.max_heartbeats_per_second,
         ..ServerConfig::default()
     }
 }
@@ -46,6 +48,8 @@ pub fn client_config(c: &AgentConfig, data_dir: &Path, http: SocketAddr) -> Clie
         }
     });
     cc.raw_exec_enabled = c.raw_exec_enabled();
+    // Nomad's clients leave their tasks running when the agent stops; `-dev` cleans up after itself.
+    cc.detach_on_shutdown = !c.dev;
     let list = |key: &str| -> Vec<String> {
         c.client
             .options

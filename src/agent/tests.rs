@@ -81,7 +81,8 @@ where
 async fn dev_agent() -> std::result::Result<Agent, Box<dyn std::error::Error + Send + Sync>> {
     let dir = tempfile::tempdir()?;
     let cfg = dir.path().join("ports.hcl");
-    std::fs::write(&cfg, "ports {\n  http = 0\n  serf = 0\n}\n")?;
+    // Port 0 everywhere: tests run side by side.
+    std::fs::write(&cfg, "ports {\n  http = 0\n  rpc = 0\n  serf = 0\n}\n")?;
     let config = build(&Flags {
         dev: true,
         config: vec![cfg],
@@ -309,7 +310,10 @@ async fn errors_are_plain_text_with_nomad_codes() -> TestResult {
     // The agent still serves after all that.
     let leader = call("GET", format!("{base}/v1/status/leader"), None).await?;
     assert_eq!(leader.status, 200);
-    assert_eq!(leader.json(), json!("127.0.0.1:4647"));
+    // The leader is this agent, at the RPC port it really bound (port 0 asked for a free one).
+    let rpc = agent.rpc_addr().ok_or("rpc endpoint has no address")?;
+    assert_ne!(rpc.port(), 0);
+    assert_eq!(leader.json(), json!(format!("127.0.0.1:{}", rpc.port())));
     let regions = call("GET", format!("{base}/v1/regions"), None)
         .await?
         .json();

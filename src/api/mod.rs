@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod log_stream;
 pub mod members;
 pub mod nodes;
+pub mod operator;
 pub mod plan;
 pub mod prefix;
 pub mod query;
@@ -113,6 +114,10 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/status/leader", get(status::leader))
         .route("/v1/status/peers", get(status::peers))
         .route("/v1/regions", get(status::regions))
+        .route(
+            "/v1/operator/raft/configuration",
+            get(operator::raft_configuration),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -160,8 +160,10 @@ pub fn reply<T: Serialize>(
         "false"
     };
     h.insert("X-Nomad-KnownLeader", HeaderValue::from_static(leader));
-    // This server is the leader, so it is always in contact with it.
-    h.insert("X-Nomad-LastContact", HeaderValue::from_static("0"));
+    // Milliseconds since this server heard from the leader (0 on the leader); followers answer
+    // `?stale` reads from their own state.
+    let contact = state.region.last_contact_ms().unwrap_or(0);
+    h.insert("X-Nomad-LastContact", HeaderValue::from(contact));
     Ok(resp)
 }
 

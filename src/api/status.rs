@@ -1,5 +1,5 @@
-//! `/v1/status/leader`, `/v1/status/peers` and `/v1/regions` (from the mesh's members). With one server per region (until Raft
-//! arrives) this server is its region's leader and only peer.
+//! `/v1/status/leader`, `/v1/status/peers` (the region's Raft leader and voters as this server knows
+//! them) and `/v1/regions` (from the mesh's members).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -23,7 +23,7 @@ pub async fn leader(State(state): State<ApiState>, q: QueryOptions) -> Result<Re
 
 /// `GET /v1/status/peers`: the RPC addresses of the region's Raft peers.
 pub async fn peers(State(state): State<ApiState>, q: QueryOptions) -> Result<Response> {
-    let peers: Vec<String> = state.region.leader_addr().into_iter().collect();
+    let peers: Vec<String> = state.region.peers();
     reply(&state, &q, index(&state), &peers)
 }
 

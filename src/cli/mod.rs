@@ -59,7 +59,7 @@ pub enum Command {
     /// Interact with evaluations.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
-    /// Cluster operator commands (gossip keyring).
+    /// Cluster operator commands (gossip keyring, Raft peers).
     #[command(subcommand)]
     Operator(operator::OperatorCommand),
     /// Create a CA and certificates for TLS.
@@ -123,7 +123,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Node(cmd) => node::dispatch(cmd, &cli.global),
         Command::Server(cmd) => server::dispatch(cmd, &cli.global),
         Command::Eval(cmd) => eval::dispatch(cmd, &cli.global),
-        Command::Operator(cmd) => operator::dispatch(cmd),
+        Command::Operator(cmd) => operator::dispatch(cmd, &cli.global),
         Command::Tls(cmd) => tls::dispatch(cmd),
         Command::Status(args) => status::run(&args, &cli.global),
         Command::Fmt(args) => fmt::run(&args),

@@ -64,6 +64,9 @@ pub struct ClientConfig {
     pub alloc_watch_wait: Duration,
     /// Pause between retries when the servers cannot be reached.
     pub retry_interval: Duration,
+    /// At shutdown, leave tasks running for the next run of the client to re-attach to (Nomad's
+    /// behaviour) instead of stopping them (`-dev`, tests).
+    pub detach_on_shutdown: bool,
 }
 
 impl ClientConfig {
@@ -102,6 +105,7 @@ impl ClientConfig {
             max_dynamic_port: DEFAULT_MAX_DYNAMIC_PORT,
             alloc_watch_wait: Duration::from_secs(300),
             retry_interval: Duration::from_secs(1),
+            detach_on_shutdown: false,
         }
     }
 

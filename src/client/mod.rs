@@ -9,7 +9,9 @@
 //!                   └──────── update_allocs ─────────────────────────┘
 //! ```
 //! Shutdown (the agent's token or `ClientHandle::shutdown`): stop the loops, stop
-//! every allocation (each task within its kill_timeout), flush the last updates.
+//! every allocation (each task within its kill_timeout) — or, with
+//! `detach_on_shutdown`, leave them running for the next run to re-attach to —,
+//! flush the last updates.
 
 pub mod alloc_dir;
 pub mod alloc_fs;
@@ -107,8 +109,9 @@ impl Client {
         rpc: Arc<R>,
         cancel: CancellationToken,
     ) -> Result<ClientHandle> {
-        let mut driver_list: Vec<Arc<dyn Driver>> =
-            vec![Arc::new(RawExecDriver::new(config.raw_exec_enabled))];
+        let mut driver_list: Vec<Arc<dyn Driver>> = vec![Arc::new(
+            RawExecDriver::new(config.raw_exec_enabled).with_state_dir(config.state_dir()),
+        )];
         // Denied drivers are not even fingerprinted (a docker engine may hang).
         if config.driver_permitted("exec") {
             driver_list.push(Arc::new(drivers::exec::ExecDriver::new()));
@@ -199,11 +202,17 @@ async fn supervise<R: ServerRpc>(
     loops.cancel();
     let _ = watcher.await;
     let _ = heartbeat.await;
+    let detach = shared.config.detach_on_shutdown;
     let runners: Vec<JoinHandle<()>> = {
         let mut map = shared.lock_allocs();
         map.values_mut()
             .filter_map(|e| {
-                let _ = e.commands.send(AllocCommand::Shutdown);
+                let cmd = if detach {
+                    AllocCommand::Detach
+                } else {
+                    AllocCommand::Shutdown
+                };
+                let _ = e.commands.send(cmd);
                 e.join.take()
             })
             .collect()

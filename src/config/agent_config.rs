@@ -54,13 +54,19 @@ pub struct ServiceAddrs {
     pub serf: SocketAddr,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerSettings {
     pub enabled: bool,
     pub bootstrap_expect: u32,
     pub num_schedulers: u32,
     /// Nanoseconds.
     pub heartbeat_grace: i64,
+    /// Nanoseconds.
+    pub min_heartbeat_ttl: i64,
+    pub max_heartbeats_per_second: f64,
+    /// `server { raft_peers = [...] }`: the servers' RPC addresses (`host:port`), this one included or
+    /// not, forming the Raft group statically.
+    pub raft_peers: Vec<std::net::SocketAddr>,
     pub retry_join: Vec<String>,
     /// `server_join.start_join` / `-join`: joined at start, which fails if none answers.
     pub start_join: Vec<String>,
@@ -161,6 +167,30 @@ impl AgentConfig {
         let encrypt = gossip::encrypt(server.encrypt)?;
         let gossip_profile = GossipProfile::parse(server.gossip_profile.as_deref(), dev)?;
         let tls = gossip::tls(c.tls, &mut warnings)?;
+        let min_heartbeat_ttl = nomad_region::duration::parse_duration(
+            server
+                .min_heartbeat_ttl
+                .as_deref()
+                .unwrap_or(d::DEFAULT_MIN_HEARTBEAT_TTL),
+        )
+        .map_err(|e| invalid(format!("server.min_heartbeat_ttl: {e}")))?;
+        let max_heartbeats_per_second = server
+            .max_heartbeats_per_second
+            .unwrap_or(d::DEFAULT_MAX_HEARTBEATS_PER_SECOND);
+        if !(max_heartbeats_per_second > 0.0 && max_heartbeats_per_second.is_finite()) {
+            return Err(invalid(format!(
+                "server.max_heartbeats_per_second must be a positive number, got {max_heartbeats_per_second}"
+            )));
+        }
+        let mut raft_peers = Vec::new();
+        for p in server.raft_peers.unwrap_or_default() {
+            let addr: SocketAddr = p.parse().map_err(|_| {
+                invalid(format!(
+                    "server.raft_peers: {p:?} is not an ip:port address"
+                ))
+            })?;
+            raft_peers.push(addr);
+        }
         let (bind, advertise) = resolve_addrs(
             c.bind_addr.as_deref().unwrap_or(d::DEFAULT_BIND_ADDR),
             c.ports.unwrap_or_default(),
@@ -194,6 +224,9 @@ impl AgentConfig {
                 retry_max: join.retry_max,
                 encrypt,
                 gossip_profile,
+                min_heartbeat_ttl,
+                max_heartbeats_per_second,
+                raft_peers,
             },
             client: ClientSettings {
                 enabled: client_enabled,

@@ -17,6 +17,10 @@ pub const DEV_LOG_LEVEL: &str = "DEBUG";
 pub const DEFAULT_NODE_POOL: &str = "default";
 /// Nomad's `heartbeat_grace` default.
 pub const DEFAULT_HEARTBEAT_GRACE: &str = "10s";
+/// Nomad's `min_heartbeat_ttl` default.
+pub const DEFAULT_MIN_HEARTBEAT_TTL: &str = "10s";
+/// Nomad's `max_heartbeats_per_second` default.
+pub const DEFAULT_MAX_HEARTBEATS_PER_SECOND: f64 = 50.0;
 
 /// What `-dev` turns on: server + client in one process on loopback, `bootstrap_expect = 1`, DEBUG logs,
 /// raw_exec enabled. Files and flags given alongside `-dev` override these.

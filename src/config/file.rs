@@ -63,6 +63,11 @@ pub struct ServerBlock {
     pub num_schedulers: Option<u32>,
     /// Go duration string, e.g. `"10s"`.
     pub heartbeat_grace: Option<String>,
+    /// Go duration string (Nomad: `"10s"`).
+    pub min_heartbeat_ttl: Option<String>,
+    pub max_heartbeats_per_second: Option<f64>,
+    /// RPC addresses of the region's servers, to form the Raft group without mesh discovery.
+    pub raft_peers: Option<Vec<String>>,
     pub server_join: Option<ServerJoin>,
     /// Nomad's gossip key (base64), shared by every server of the mesh.
     pub encrypt: Option<String>,
@@ -205,6 +210,12 @@ impl ServerBlock {
             bootstrap_expect: pick(self.bootstrap_expect, over.bootstrap_expect),
             num_schedulers: pick(self.num_schedulers, over.num_schedulers),
             heartbeat_grace: pick(self.heartbeat_grace, over.heartbeat_grace),
+            min_heartbeat_ttl: pick(self.min_heartbeat_ttl, over.min_heartbeat_ttl),
+            max_heartbeats_per_second: pick(
+                self.max_heartbeats_per_second,
+                over.max_heartbeats_per_second,
+            ),
+            raft_peers: pick(self.raft_peers, over.raft_peers),
             server_join: merge_opt(self.server_join, over.server_join, ServerJoin::merge),
             encrypt: pick(self.encrypt, over.encrypt),
             gossip_profile: pick(self.gossip_profile, over.gossip_profile),

@@ -22,10 +22,13 @@ mod support;
 // Tests that start a real `nomad agent -dev` on free loopback ports.
 mod alloc_operate;
 mod api_errors;
+mod cluster;
+mod cluster_support;
 mod dev_agent;
 mod docker_jobs;
 mod docker_support;
 mod exec_driver;
+mod raft_cluster;
 mod scheduling;
 mod walkthrough;
 

@@ -6,9 +6,11 @@ use super::mesh_support::{ServerAgent, both, join, sees_alive, stdout, wait_for}
 
 #[test]
 fn three_servers_join_fail_restart_leave_and_force_leave() {
-    let mut s1 = ServerAgent::start("s1", "");
-    let mut s2 = ServerAgent::start("s2", "leave_on_terminate = true\n");
-    let mut s3 = ServerAgent::start("s3", "");
+    // bootstrap_expect = 3: once the mesh shows all three, they form one Raft group.
+    let expect = "server {\n  bootstrap_expect = 3\n}\n";
+    let mut s1 = ServerAgent::start("s1", expect);
+    let mut s2 = ServerAgent::start("s2", &format!("leave_on_terminate = true\n{expect}"));
+    let mut s3 = ServerAgent::start("s3", expect);
     let all = [s1.member(), s2.member(), s3.member()];
 
     join(&s2, &s1);
@@ -19,7 +21,18 @@ fn three_servers_join_fail_restart_leave_and_force_leave() {
         || [&s1, &s2, &s3].iter().all(|a| sees_alive(a, &all)),
     );
 
-    // The CLI shows the same view with Nomad's columns; the queried server leads its single-server region.
+    // The CLI shows the same view with Nomad's columns, and the one leader the three elected.
+    let leader_column = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().nth(4).unwrap_or("").to_owned())
+            .collect()
+    };
+    wait_for(&[&s1, &s2, &s3], "the three to elect one leader", || {
+        let text = stdout(&s1.nomad(&["server", "members"]));
+        let col = leader_column(&text);
+        col.len() == 3 && col.iter().filter(|c| *c == "true").count() == 1
+    });
     let out = s1.nomad(&["server", "members"]);
     assert!(out.status.success(), "{}", both(&out));
     let text = stdout(&out);
@@ -42,9 +55,10 @@ fn three_servers_join_fail_restart_leave_and_force_leave() {
         ],
         "{text}"
     );
-    for (line, agent) in lines[1..].iter().zip([&s1, &s2, &s3]) {
+    let leaders = leader_column(&text);
+    for (i, (line, agent)) in lines[1..].iter().zip([&s1, &s2, &s3]).enumerate() {
         let cols: Vec<&str> = line.split_whitespace().collect();
-        let leader = if agent.name == "s1" { "true" } else { "false" };
+        let leader = leaders[i].as_str();
         assert_eq!(
             cols,
             [
@@ -113,6 +127,17 @@ fn three_servers_join_fail_restart_leave_and_force_leave() {
     assert!(
         !seen.iter().any(|s| s == "failed"),
         "s2 was seen failed: {seen:?}"
+    );
+    // A server that left gracefully is taken out of the Raft configuration.
+    let raft_servers = |a: &ServerAgent| -> Option<usize> {
+        a.get("/v1/operator/raft/configuration")?["Servers"]
+            .as_array()
+            .map(Vec::len)
+    };
+    wait_for(
+        &[&s1, &s3],
+        "the leader to remove s2 from the Raft configuration",
+        || raft_servers(&s1) == Some(2) && raft_servers(&s3) == Some(2),
     );
 
     // force-leave turns a failed member into a left one; -prune drops it.

@@ -18,12 +18,19 @@ use crate::state::{Command, CommandResult, StateSnapshot};
 pub struct RaftApplier {
     raft: Raft,
     shared: Arc<SharedState>,
+    /// From the node's leadership task (`RaftNode::start`); true while this member leads.
+    leading: watch::Receiver<bool>,
 }
 
 impl RaftApplier {
-    /// Writes through `raft`, whose state machine applies to `shared`.
-    pub fn new(raft: Raft, shared: Arc<SharedState>) -> Self {
-        Self { raft, shared }
+    /// Writes through `raft`, whose state machine applies to `shared`; `leading`
+    /// follows this member's leadership.
+    pub fn new(raft: Raft, shared: Arc<SharedState>, leading: watch::Receiver<bool>) -> Self {
+        Self {
+            raft,
+            shared,
+            leading,
+        }
     }
 
     /// Commits `cmd`; returns its log index (= state index) and what applying it gave.
@@ -55,5 +62,58 @@ impl Applier for RaftApplier {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.shared.subscribe()
+    }
+
+    fn leadership(&self) -> watch::Receiver<bool> {
+        self.leading.clone()
+    }
+
+    fn barrier(&self) -> BoxFuture<'_, std::result::Result<(), RegionError>> {
+        Box::pin(async move {
+            self.raft
+                .ensure_linearizable()
+                .await
+                .map(|_| ())
+                .map_err(|e| RegionError::from(RaftNodeError::Raft(e.to_string())))
+        })
+    }
+
+    fn leader_addr(&self) -> Option<String> {
+        let m = self.raft.metrics().borrow().clone();
+        let id = m.current_leader?;
+        m.membership_config
+            .membership()
+            .get_node(&id)
+            .map(|n| n.rpc_addr.clone())
+    }
+
+    fn peers(&self) -> Vec<String> {
+        let m = self.raft.metrics().borrow().clone();
+        let membership = m.membership_config.membership();
+        membership
+            .voter_ids()
+            .filter_map(|id| membership.get_node(&id).map(|n| n.rpc_addr.clone()))
+            .collect()
+    }
+
+    fn raft_servers(&self) -> Vec<(u64, String, bool)> {
+        let m = self.raft.metrics().borrow().clone();
+        let membership = m.membership_config.membership();
+        let voters: std::collections::BTreeSet<u64> = membership.voter_ids().collect();
+        membership
+            .nodes()
+            .map(|(id, n)| (*id, n.rpc_addr.clone(), voters.contains(id)))
+            .collect()
+    }
+
+    fn last_contact_ms(&self) -> Option<u64> {
+        let m = self.raft.metrics().borrow().clone();
+        if m.current_leader == Some(m.id) {
+            return Some(0);
+        }
+        // openraft 0.9 reports quorum acks only on the leader; a follower that knows
+        // a leader in the current term heard from it within an election timeout.
+        m.current_leader
+            .map(|_| m.millis_since_quorum_ack.unwrap_or(0))
     }
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openraft::error::{InitializeError, RaftError};
-use openraft::{Config, SnapshotPolicy};
+use openraft::{Config, ServerState, SnapshotPolicy};
+use tokio::sync::watch;
 
 use super::applier::RaftApplier;
 use super::log_store::LogStore;
@@ -87,6 +88,8 @@ pub struct RaftNode {
     raft: Raft,
     shared: Arc<SharedState>,
     db: sled::Db,
+    /// The other end is the leadership task spawned by `start`.
+    leading: watch::Receiver<bool>,
 }
 
 impl RaftNode {
@@ -110,12 +113,14 @@ impl RaftNode {
         )
         .await
         .map_err(|e| RaftNodeError::Raft(e.to_string()))?;
+        let leading = spawn_leadership(config.id, &raft);
         Ok(Self {
             id: config.id,
             member: config.member,
             raft,
             shared,
             db,
+            leading,
         })
     }
 
@@ -151,7 +156,11 @@ impl RaftNode {
 
     /// The `Applier` the region server writes through.
     pub fn applier(&self) -> Arc<RaftApplier> {
-        Arc::new(RaftApplier::new(self.raft.clone(), self.shared.clone()))
+        Arc::new(RaftApplier::new(
+            self.raft.clone(),
+            self.shared.clone(),
+            self.leading.clone(),
+        ))
     }
 
     /// Serves one encoded request from a peer (the transport's receiving side).
@@ -186,4 +195,25 @@ impl RaftNode {
         self.db.flush_async().await?;
         Ok(())
     }
+}
+
+/// Follows openraft's metrics and publishes whether member `id` leads. Ends (and
+/// reports `false`) when Raft shuts down and its metrics sender goes away.
+fn spawn_leadership(id: NodeId, raft: &Raft) -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    let mut metrics = raft.metrics();
+    tokio::spawn(async move {
+        loop {
+            let leads = {
+                let m = metrics.borrow_and_update();
+                m.state == ServerState::Leader && m.current_leader == Some(id)
+            };
+            tx.send_if_modified(|v| std::mem::replace(v, leads) != leads);
+            if metrics.changed().await.is_err() {
+                tx.send_replace(false);
+                break;
+            }
+        }
+    });
+    rx
 }

@@ -23,6 +23,39 @@ pub trait Applier: Send + Sync + 'static {
     fn snapshot(&self) -> StateSnapshot;
     /// The latest applied index; changes after every apply (for blocking queries).
     fn subscribe(&self) -> watch::Receiver<u64>;
+
+    /// Whether this server leads the region now; changes when leadership moves. The
+    /// default (a single in-memory server) always leads.
+    fn leadership(&self) -> watch::Receiver<bool> {
+        watch::channel(true).1
+    }
+
+    /// Waits until everything committed before this server became leader is applied
+    /// locally (Nomad's barrier before leader duties restore from state).
+    fn barrier(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The leader's RPC address when another server leads (`None`: unknown, or this one).
+    fn leader_addr(&self) -> Option<String> {
+        None
+    }
+
+    /// RPC addresses of every voting member (empty: a single server, this one).
+    fn peers(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The Raft configuration: (member ID, RPC address, voter) of every member (empty: a single
+    /// in-memory server).
+    fn raft_servers(&self) -> Vec<(u64, String, bool)> {
+        Vec::new()
+    }
+
+    /// Milliseconds since the leader was last heard from (0 on the leader; `None`: never).
+    fn last_contact_ms(&self) -> Option<u64> {
+        Some(0)
+    }
 }
 
 /// A single-server applier: a mutex around the store. The watch sender is the

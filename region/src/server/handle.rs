@@ -14,7 +14,7 @@ use crate::state::StateSnapshot;
 use super::applier::{Applier, LocalApplier};
 use super::config::ServerConfig;
 use super::leader::Leader;
-use super::{plan_applier, timers, worker};
+use super::{leadership, plan_applier, timers, worker};
 
 /// Plans queued for the applier before workers wait to submit.
 const PLAN_QUEUE: usize = 64;
@@ -39,16 +39,24 @@ impl RegionServer {
         let (plan_tx, plan_rx) = mpsc::channel(PLAN_QUEUE);
         let (bg_tx, bg_rx) = mpsc::unbounded_channel();
         let workers = config.num_schedulers.max(1);
+        // A leadership watch whose sender is gone is final: a single in-memory server
+        // that leads from the start with nothing left to apply. Raft's goes through
+        // the leadership loop and its barrier.
+        let mut watch = applier.leadership();
+        let leads_now = *watch.borrow_and_update() && watch.has_changed().is_err();
         let leader = Arc::new(Leader::new(applier, config, plan_tx, bg_tx, cancel));
-        leader.restore();
+        if leads_now {
+            leader.establish();
+        }
         let tasks = TaskTracker::new();
+        tasks.spawn(leadership::run(leader.clone()));
         tasks.spawn(plan_applier::run(leader.clone(), plan_rx));
         tasks.spawn(timers::run(leader.clone(), bg_rx));
         for id in 0..workers {
             tasks.spawn(worker::run(leader.clone(), id));
         }
         tasks.close();
-        tracing::info!(workers, region = %leader.config.region, "region server started; this server is the leader");
+        tracing::info!(workers, region = %leader.config.region, leader = leads_now, "region server started");
         RegionHandle { leader, tasks }
     }
 }
@@ -87,14 +95,60 @@ impl RegionHandle {
             .await
     }
 
-    /// True when this server is the region's leader (always, single server).
+    /// True when this server is the region's leader and runs its duties.
     pub fn is_leader(&self) -> bool {
-        true
+        self.leader.is_leader()
     }
 
-    /// RPC address of the leader.
+    /// RPC address of the leader, if there is one.
     pub fn leader_addr(&self) -> Option<String> {
-        Some(self.leader.config.rpc_addr.clone())
+        if self.leader.is_leader() {
+            Some(self.leader.config.rpc_addr.clone())
+        } else {
+            self.leader.applier.leader_addr()
+        }
+    }
+
+    /// RPC addresses of the region's voting servers.
+    pub fn peers(&self) -> Vec<String> {
+        let peers = self.leader.applier.peers();
+        if peers.is_empty() {
+            vec![self.leader.config.rpc_addr.clone()]
+        } else {
+            peers
+        }
+    }
+
+    /// The Raft configuration as (member ID, RPC address, voter); a single in-memory server reports
+    /// itself with ID 0.
+    pub fn raft_servers(&self) -> Vec<(u64, String, bool)> {
+        let servers = self.leader.applier.raft_servers();
+        if servers.is_empty() {
+            vec![(0, self.leader.config.rpc_addr.clone(), true)]
+        } else {
+            servers
+        }
+    }
+
+    /// Milliseconds since this server last heard from the leader (0 on the leader).
+    pub fn last_contact_ms(&self) -> Option<u64> {
+        if self.leader.is_leader() {
+            Some(0)
+        } else {
+            self.leader.applier.last_contact_ms()
+        }
+    }
+
+    /// Waits (up to `timeout`) until this server runs leader duties; false if it did not.
+    pub async fn wait_for_leadership(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !self.leader.is_leader() {
+            if tokio::time::Instant::now() >= deadline || self.leader.cancel.is_cancelled() {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
     }
 
     /// The server's configuration.

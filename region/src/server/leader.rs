@@ -8,6 +8,7 @@
 //!
 //! Held by: `RegionHandle` (requests), workers, the plan applier and the timer loop.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -44,6 +45,8 @@ pub(crate) struct Leader {
     /// outside of the lock holders that produced them.
     bg_tx: mpsc::UnboundedSender<Command>,
     pub cancel: CancellationToken,
+    /// True while this server holds leadership and its duties run (see `leadership`).
+    leading: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -77,7 +80,41 @@ impl Leader {
             plan_tx,
             bg_tx,
             cancel,
+            leading: AtomicBool::new(false),
         }
+    }
+
+    /// Whether leader duties run on this server now.
+    pub fn is_leader(&self) -> bool {
+        self.leading.load(Ordering::Acquire)
+    }
+
+    /// Starts leader duties: fresh cores restored from the (fully applied) state.
+    pub fn establish(&self) {
+        self.reset_cores();
+        self.restore();
+        self.leading.store(true, Ordering::Release);
+        self.broker_ready.notify_waiters();
+    }
+
+    /// Stops leader duties: the cores are emptied so that workers and timers idle,
+    /// and plans of evaluations dequeued before are refused as not outstanding.
+    pub fn revoke(&self) {
+        self.leading.store(false, Ordering::Release);
+        self.reset_cores();
+    }
+
+    fn reset_cores(&self) {
+        *self.broker() = EvalBroker::new(
+            self.config.eval_nack_timeout,
+            self.config.eval_delivery_limit,
+        );
+        *self.blocked() = BlockedEvals::new();
+        *self.heartbeats() = HeartbeatTracker::new(
+            self.config.min_heartbeat_ttl,
+            self.config.max_heartbeats_per_second,
+            self.config.heartbeat_grace,
+        );
     }
 
     pub fn broker(&self) -> MutexGuard<'_, EvalBroker> {

@@ -28,6 +28,7 @@ mod error;
 mod handle;
 mod heartbeat;
 mod leader;
+mod leadership;
 mod node_class;
 mod plan_applier;
 mod plan_eval;

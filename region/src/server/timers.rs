@@ -33,6 +33,9 @@ pub(crate) async fn run(leader: Arc<Leader>, mut bg_rx: mpsc::UnboundedReceiver<
 }
 
 async fn on_tick(leader: &Arc<Leader>) {
+    if !leader.is_leader() {
+        return;
+    }
     let now = now_nanos();
     let effects = leader.broker().tick(now);
     leader.handle_broker_effects(effects);

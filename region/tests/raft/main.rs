@@ -3,5 +3,6 @@
 //! replication, failover, restart from disk, snapshot install).
 
 mod cluster;
+mod leadership;
 mod suite;
 mod support;

@@ -42,8 +42,11 @@ pub enum AllocCommand {
         /// Task name.
         task: Option<String>,
     },
-    /// Stop every task (client shutdown).
+    /// Stop every task (client shutdown under `-dev`, or the servers forgot the allocation).
     Shutdown,
+    /// Leave every task running and stop watching them (client shutdown outside `-dev`, as Nomad's
+    /// clients do): the next run of the client re-attaches to them.
+    Detach,
 }
 
 /// Drivers of this node by name.
@@ -216,6 +219,12 @@ pub async fn run(cfg: AllocRunnerConfig, mut commands: mpsc::UnboundedReceiver<A
                             let _ = tx.send(TaskCommand::Restart);
                         }
                     }
+                }
+                Some(AllocCommand::Detach) => {
+                    // Dropping the runners drops their task handles, which never kill the tasks.
+                    runners.abort_all();
+                    while runners.join_next().await.is_some() {}
+                    return;
                 }
                 Some(AllocCommand::Shutdown) | None => {
                     commands_open = false;

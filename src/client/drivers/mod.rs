@@ -9,6 +9,7 @@ pub mod exec;
 pub mod local_exec;
 mod mock;
 mod raw_exec;
+mod raw_exec_state;
 pub mod session;
 pub mod signal;
 

@@ -1,7 +1,9 @@
 //! The `raw_exec` driver: runs `config.command` with `config.args` as a plain child
 //! process of the agent, in its own process group (so signals and the final kill
 //! reach its children too), stdout/stderr piped into the rotating log files.
-//! Disabled unless enabled in the agent config (or `-dev`), like Nomad's.
+//! Disabled unless enabled in the agent config (or `-dev`), like Nomad's. With a state dir, each
+//! running task is recorded (`raw_exec_state`) and a restarted client re-attaches to it instead of
+//! starting a second copy.
 //!
 //! Accounting: as root with cgroups, each task gets a cgroup without limits (its
 //! usage is the kernel's, and whatever it leaves behind is killed when it ends);
@@ -9,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,6 +21,7 @@ use tokio::process::Command;
 use tokio::sync::watch;
 
 use super::exec::{self, CgroupTracker, Hierarchy, HostSupport, Limits, TaskCgroup};
+use super::raw_exec_state as state;
 use super::{
     BoxFuture, Capabilities, Driver, ExecRequest, ExecSession, ExitResult, TaskHandle, TaskSpec,
     local_exec, now_rfc3339, signal,
@@ -34,6 +38,8 @@ pub struct RawExecDriver {
     enabled: bool,
     /// Where task cgroups go; `None` without root or cgroups.
     cgroups: Option<Hierarchy>,
+    /// The client's state dir (`data_dir/client`), where running tasks are recorded.
+    state_dir: Option<PathBuf>,
 }
 
 impl RawExecDriver {
@@ -41,7 +47,17 @@ impl RawExecDriver {
     pub fn new(enabled: bool) -> Self {
         let host = HostSupport::detect();
         let cgroups = host.root.then_some(host.cgroups).flatten();
-        Self { enabled, cgroups }
+        Self {
+            enabled,
+            cgroups,
+            state_dir: None,
+        }
+    }
+
+    /// Records running tasks under `dir` and re-attaches to the ones recorded there.
+    pub fn with_state_dir(mut self, dir: PathBuf) -> Self {
+        self.state_dir = Some(dir);
+        self
     }
 
     /// A driver that accounts from `/proc` only, never creating cgroups.
@@ -49,6 +65,7 @@ impl RawExecDriver {
         Self {
             enabled,
             cgroups: None,
+            state_dir: None,
         }
     }
 }
@@ -77,7 +94,20 @@ impl Driver for RawExecDriver {
             if !self.enabled {
                 return Err(ClientError::DriverUnavailable("raw_exec".into()));
             }
-            let handle = spawn(spec, self.cgroups.as_ref())?;
+            let record = self
+                .state_dir
+                .as_ref()
+                .map(|d| state::record_path(d, &spec.alloc_id, &spec.task_name));
+            if let Some(path) = &record
+                && let Some(live) = state::live_record(path)
+            {
+                tracing::info!(pid = live.pid, alloc_id = %spec.alloc_id, task = %spec.task_name, "re-attached to running raw_exec task");
+                return Ok(
+                    Box::new(adopted_handle(spec, state::adopt(live, path.clone())))
+                        as Box<dyn TaskHandle>,
+                );
+            }
+            let handle = spawn(spec, self.cgroups.as_ref(), record)?;
             Ok(Box::new(handle) as Box<dyn TaskHandle>)
         })
     }
@@ -133,7 +163,36 @@ fn accounting_cgroup(h: Option<&Hierarchy>, spec: &TaskSpec) -> Option<Arc<TaskC
     }
 }
 
-fn spawn(mut spec: TaskSpec, cgroups: Option<&Hierarchy>) -> Result<RawExecHandle> {
+/// The handle of a task a previous client left running: accounted from `/proc` (its
+/// cgroup, if any, is not re-opened), its `alloc exec` sessions end when it does.
+fn adopted_handle(spec: TaskSpec, adopted: state::Adopted) -> RawExecHandle {
+    let stopped = tokio_util::sync::CancellationToken::new();
+    let sessions_end = stopped.clone();
+    let mut exit = adopted.exit.clone();
+    tokio::spawn(async move {
+        let _ = exit.wait_for(|r| r.is_some()).await;
+        sessions_end.cancel();
+    });
+    RawExecHandle {
+        pid: adopted.pid,
+        exit: adopted.exit,
+        cpu: adopted.cpu,
+        cgroup: None,
+        mhz: spec.mhz_per_core,
+        exec_ctx: local_exec::ExecContext {
+            cwd: spec.task_dir,
+            env: spec.env,
+            enter: None,
+            task_stopped: stopped,
+        },
+    }
+}
+
+fn spawn(
+    mut spec: TaskSpec,
+    cgroups: Option<&Hierarchy>,
+    record: Option<PathBuf>,
+) -> Result<RawExecHandle> {
     let (command, args) = command_line(&spec.config)?;
     // A relative path with a slash is relative to the task directory (Nomad's rule);
     // a bare name is looked up on PATH.
@@ -178,6 +237,9 @@ fn spawn(mut spec: TaskSpec, cgroups: Option<&Hierarchy>) -> Result<RawExecHandl
         }
     })?;
     let pid = child.id().unwrap_or(0);
+    if let Some(path) = &record {
+        state::save(path, pid);
+    }
     let mut pumps = Vec::new();
     if let (Some(out), Some(rot)) = (child.stdout.take(), spec.stdout.take()) {
         pumps.push(tokio::spawn(rot.pump(out)));
@@ -203,6 +265,9 @@ fn spawn(mut spec: TaskSpec, cgroups: Option<&Hierarchy>) -> Result<RawExecHandl
                 ..Default::default()
             },
         };
+        if let Some(path) = &record {
+            state::remove(path);
+        }
         for p in pumps {
             // Background children may hold the pipes open: don't wait for them forever.
             let _ = tokio::time::timeout(LOG_DRAIN, p).await;

@@ -1,0 +1,186 @@
+//! What `raw_exec` keeps under `data_dir/client/raw_exec/` so that a restarted client finds the tasks a
+//! previous run of it left running: one record per task with the process ID and the process's start
+//! time (so that a reused PID is not mistaken for the task), written when the task starts and removed
+//! when it exits. [`adopt`] turns a live record into a handle on the process, as the docker driver
+//! re-attaches to its labelled containers.
+//!
+//! An adopted process is not this agent's child: its exit is noticed by polling `/proc`, and its exit
+//! status cannot be known. Its output pipes died with the previous agent, so output written after the
+//! restart is not captured.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use super::ExitResult;
+use crate::client::stats::CpuTracker;
+
+/// How often an adopted process is checked for exit.
+const POLL: Duration = Duration::from_millis(200);
+
+/// One running task, as recorded on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    pub pid: u32,
+    /// Field 22 of `/proc/<pid>/stat`: clock ticks after boot when the process started.
+    pub start_ticks: u64,
+}
+
+/// Where a task's record lives.
+pub fn record_path(state_dir: &Path, alloc_id: &str, task: &str) -> PathBuf {
+    state_dir
+        .join("raw_exec")
+        .join(alloc_id)
+        .join(format!("{task}.json"))
+}
+
+/// The start time of `pid`, or `None` when no such process runs (zombies count as gone).
+pub fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (state).
+    if fields.first() == Some(&"Z") {
+        return None;
+    }
+    fields.get(19)?.parse().ok()
+}
+
+/// Records `pid` as the task's process.
+pub fn save(path: &Path, pid: u32) {
+    let Some(start_ticks) = start_ticks(pid) else {
+        return;
+    };
+    let record = TaskRecord { pid, start_ticks };
+    let write = || -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec(&record)?)?;
+        std::fs::rename(&tmp, path)
+    };
+    if let Err(e) = write() {
+        tracing::warn!(path = %path.display(), error = %e, "cannot record raw_exec task; a client restart will not find it");
+    }
+}
+
+/// Forgets the task's record (it exited).
+pub fn remove(path: &Path) {
+    let _ = std::fs::remove_file(path);
+}
+
+/// The live process the record names, if it still runs; a stale record is removed.
+pub fn live_record(path: &Path) -> Option<TaskRecord> {
+    let bytes = std::fs::read(path).ok()?;
+    let record: TaskRecord = serde_json::from_slice(&bytes).ok()?;
+    if start_ticks(record.pid) == Some(record.start_ticks) {
+        Some(record)
+    } else {
+        remove(path);
+        None
+    }
+}
+
+/// The state of an adopted process, for its handle.
+pub struct Adopted {
+    pub pid: u32,
+    pub exit: watch::Receiver<Option<ExitResult>>,
+    pub cpu: Mutex<CpuTracker>,
+}
+
+/// Watches a re-attached process until it exits, then removes its record.
+pub fn adopt(record: TaskRecord, path: PathBuf) -> Adopted {
+    let (tx, rx) = watch::channel(None);
+    let pid = record.pid;
+    tokio::spawn(async move {
+        while start_ticks(pid) == Some(record.start_ticks) {
+            tokio::time::sleep(POLL).await;
+        }
+        remove(&path);
+        let _ = tx.send(Some(ExitResult {
+            exit_code: -1,
+            err: Some(
+                "exit status unknown: the task was re-attached after a client restart".into(),
+            ),
+            ..Default::default()
+        }));
+    });
+    Adopted {
+        pid,
+        exit: rx,
+        cpu: Mutex::new(CpuTracker::default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::drivers::{Driver, RawExecDriver, TaskSpec};
+    use std::collections::BTreeMap;
+
+    fn spec(dir: &Path) -> TaskSpec {
+        TaskSpec {
+            alloc_id: "a1".into(),
+            task_name: "t".into(),
+            config: BTreeMap::from([
+                ("command".to_string(), serde_json::json!("/bin/sh")),
+                (
+                    "args".to_string(),
+                    serde_json::json!(["-c", "sleep 30; true"]),
+                ),
+            ]),
+            env: BTreeMap::new(),
+            task_dir: dir.to_path_buf(),
+            stdout: None,
+            stderr: None,
+            user: String::new(),
+            mhz_per_core: 1000.0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_driver_on_the_same_state_dir_reattaches() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = tmp.path().join("client");
+        let first = RawExecDriver::new(true).with_state_dir(state.clone());
+        let h1 = first.start(spec(tmp.path())).await.unwrap();
+        let pid = h1.pid().unwrap();
+        // The first handle is forgotten, as when its client dies; the process keeps running.
+        drop(h1);
+        drop(first);
+        let second = RawExecDriver::new(true).with_state_dir(state.clone());
+        let h2 = second.start(spec(tmp.path())).await.unwrap();
+        assert_eq!(h2.pid(), Some(pid), "re-attached, not started again");
+        assert!(h2.stats().resource_usage.memory_stats.rss > 0);
+        let r = h2.stop("SIGTERM", Duration::from_secs(5)).await;
+        assert!(r.err.is_some_and(|e| e.contains("exit status unknown")));
+        assert_eq!(start_ticks(pid), None, "the task is gone");
+        assert!(!record_path(&state, "a1", "t").exists());
+        // With the task gone, the next start runs a new process.
+        let h3 = second.start(spec(tmp.path())).await.unwrap();
+        assert_ne!(h3.pid(), Some(pid));
+        h3.stop("SIGKILL", Duration::from_secs(5)).await;
+    }
+
+    #[test]
+    fn records_name_live_processes_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = record_path(tmp.path(), "a1", "t");
+        let me = std::process::id();
+        save(&path, me);
+        assert_eq!(live_record(&path).map(|r| r.pid), Some(me));
+        // Same PID, another start time: a reused PID is not the task.
+        let forged = TaskRecord {
+            pid: me,
+            start_ticks: start_ticks(me).unwrap() + 1,
+        };
+        std::fs::write(&path, serde_json::to_vec(&forged).unwrap()).unwrap();
+        assert_eq!(live_record(&path), None);
+        assert!(!path.exists(), "a stale record is removed");
+    }
+}

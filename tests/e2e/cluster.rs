@@ -1,0 +1,376 @@
+//! Agents as separate processes with data dirs: a durable single server that keeps its state across a
+//! restart, client-only agents talking to a server over RPC, and what happens when one of them dies.
+
+use std::path::Path;
+
+use super::cluster_support::{AgentProc, ids, pids_running, wait_for};
+use super::dev_agent::both;
+
+const SERVER: &str = "server {\n  enabled = true\n  bootstrap_expect = 1\n}\n";
+const RAW_EXEC: &str = "plugin \"raw_exec\" {\n  config {\n    enabled = true\n  }\n}\n";
+
+fn service_job(name: &str, count: u32, marker: &str) -> String {
+    format!(
+        r#"job "{name}" {{
+  group "g" {{
+    count = {count}
+
+    task "t" {{
+      driver = "raw_exec"
+
+      config {{
+        command = "/bin/sh"
+        args    = ["-c", "sleep 600; true", "{marker}"]
+      }}
+
+      resources {{
+        cpu    = 20
+        memory = 16
+      }}
+    }}
+  }}
+}}
+"#
+    )
+}
+
+fn running_allocs(agent: &AgentProc, job: &str) -> usize {
+    agent
+        .get(&format!("/v1/job/{job}/allocations"))
+        .and_then(|v| v.as_array().cloned())
+        .map(|a| {
+            a.iter()
+                .filter(|x| x["ClientStatus"] == "running" && x["DesiredStatus"] == "run")
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn durable_server_keeps_jobs_allocs_and_evals_across_restart() {
+    let _orphans = Orphans(&["durable-web", "durable-api"]);
+    let mut agent = AgentProc::start(
+        "durable",
+        &format!("{SERVER}client {{\n  enabled = true\n}}\n{RAW_EXEC}"),
+    );
+    wait_for("a ready node", &[&agent], || {
+        let out = agent.nomad(&["node", "status"]);
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ready")
+    });
+    assert!(
+        agent.data_dir().join("server").join("raft").is_dir(),
+        "the raft log lives under data_dir/server"
+    );
+    agent.write("web.nomad.hcl", &service_job("web", 2, "durable-web"));
+    let run = agent.nomad(&["job", "run", "web.nomad.hcl"]);
+    assert!(run.status.success(), "{}", both(&run));
+    wait_for("two running allocations", &[&agent], || {
+        running_allocs(&agent, "web") == 2
+    });
+    let jobs = agent.get("/v1/jobs").expect("jobs");
+    let allocs = agent.get("/v1/allocations").expect("allocations");
+    let evals = agent.get("/v1/evaluations").expect("evaluations");
+    let (job_ids, alloc_ids, eval_ids) = (ids(&jobs, "ID"), ids(&allocs, "ID"), ids(&evals, "ID"));
+    assert_eq!(job_ids, vec!["web".to_string()]);
+    assert_eq!(alloc_ids.len(), 2);
+    assert!(!eval_ids.is_empty());
+    let pids = pids_running(Path::new("durable-web"));
+    assert_eq!(pids.len(), 2);
+
+    // SIGTERM: the agent stops, its tasks keep running (as Nomad's clients leave them).
+    agent.terminate();
+    assert_eq!(pids_running(Path::new("durable-web")), pids);
+    agent.restart();
+    wait_for(
+        "the restarted server to lead and list the job",
+        &[&agent],
+        || {
+            agent
+                .get("/v1/status/leader")
+                .is_some_and(|l| l.as_str().is_some_and(|s| !s.is_empty()))
+                && agent
+                    .get("/v1/jobs")
+                    .is_some_and(|j| ids(&j, "ID") == job_ids)
+        },
+    );
+    let after_allocs = agent.get("/v1/allocations").expect("allocations");
+    let after_evals = agent.get("/v1/evaluations").expect("evaluations");
+    for a in &alloc_ids {
+        assert!(
+            ids(&after_allocs, "ID").contains(a),
+            "allocation {a} survived the restart\n{}",
+            agent.log()
+        );
+    }
+    for e in &eval_ids {
+        assert!(
+            ids(&after_evals, "ID").contains(e),
+            "evaluation {e} survived the restart"
+        );
+    }
+    // The restarted client re-attached to both tasks: same processes, same allocations, running.
+    wait_for("both allocations running again", &[&agent], || {
+        running_allocs(&agent, "web") == 2
+    });
+    assert_eq!(
+        pids_running(Path::new("durable-web")),
+        pids,
+        "{}",
+        agent.log()
+    );
+    // The restarted server leads again and takes writes.
+    agent.write("api.nomad.hcl", &service_job("api", 1, "durable-api"));
+    let run = agent.nomad(&["job", "run", "api.nomad.hcl"]);
+    assert!(run.status.success(), "{}\n{}", both(&run), agent.log());
+    wait_for("the new job running", &[&agent], || {
+        running_allocs(&agent, "api") == 1
+    });
+    let stop = agent.nomad(&["job", "stop", "web"]);
+    assert!(stop.status.success(), "{}", both(&stop));
+    wait_for("the re-attached tasks stopped", &[&agent], || {
+        pids_running(Path::new("durable-web")).is_empty()
+    });
+    agent.terminate();
+}
+
+/// Server config with heartbeat timing short enough for a test to watch a node go down.
+const FAST_SERVER: &str = "server {\n  enabled = true\n  bootstrap_expect = 1\n  min_heartbeat_ttl = \"1s\"\n  heartbeat_grace = \"2s\"\n}\n";
+
+fn client_of(servers: &[String], region: Option<&str>) -> String {
+    let list: Vec<String> = servers.iter().map(|s| format!("\"{s}\"")).collect();
+    let region = region
+        .map(|r| format!("region = \"{r}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "{region}client {{\n  enabled = true\n  servers = [{}]\n}}\n{RAW_EXEC}",
+        list.join(", ")
+    )
+}
+
+fn allocs_of(agent: &AgentProc, job: &str) -> Vec<serde_json::Value> {
+    agent
+        .get(&format!("/v1/job/{job}/allocations"))
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+}
+
+fn node_ids(agent: &AgentProc) -> Vec<(String, String, String)> {
+    agent
+        .get("/v1/nodes")
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|n| {
+            (
+                n["Name"].as_str().unwrap_or_default().to_string(),
+                n["ID"].as_str().unwrap_or_default().to_string(),
+                n["Status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Kills the tasks carrying these markers that a stopped client left running (each task leads its own
+/// process group).
+struct Orphans(&'static [&'static str]);
+
+impl Drop for Orphans {
+    fn drop(&mut self) {
+        for marker in self.0 {
+            for pid in pids_running(Path::new(marker)) {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{pid}")])
+                    .status();
+            }
+        }
+    }
+}
+
+#[test]
+fn clients_over_rpc_run_a_spread_job_and_a_dead_client_is_replaced() {
+    let _orphans = Orphans(&["cluster-spread-marker"]);
+    let server = AgentProc::start("server1", FAST_SERVER);
+    let servers = vec![server.rpc_addr()];
+    let c1 = AgentProc::start("client1", &client_of(&servers, None));
+    let c2 = AgentProc::start("client2", &client_of(&servers, None));
+    let mut c1 = c1;
+    wait_for("both clients ready", &[&server, &c1, &c2], || {
+        let out = server.nomad(&["node", "status"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        out.status.success()
+            && text.lines().filter(|l| l.contains("ready")).count() == 2
+            && text.contains("client1")
+            && text.contains("client2")
+    });
+    // The client-only agent's API answers by carrying the request to the server.
+    let via_client = c1.nomad(&["node", "status"]);
+    assert!(via_client.status.success(), "{}", both(&via_client));
+    assert!(String::from_utf8_lossy(&via_client.stdout).contains("client2"));
+
+    server.write(
+        "spread.nomad.hcl",
+        &service_job("spread", 3, "cluster-spread-marker"),
+    );
+    let run = server.nomad(&["job", "run", "spread.nomad.hcl"]);
+    assert!(run.status.success(), "{}", both(&run));
+    let nodes = node_ids(&server);
+    let id_of = |name: &str| {
+        nodes
+            .iter()
+            .find(|n| n.0 == name)
+            .map(|n| n.1.clone())
+            .unwrap_or_default()
+    };
+    let (n1, n2) = (id_of("client1"), id_of("client2"));
+    wait_for(
+        "three running allocations on both clients",
+        &[&server, &c1, &c2],
+        || {
+            let allocs = allocs_of(&server, "spread");
+            let running: Vec<&serde_json::Value> = allocs
+                .iter()
+                .filter(|a| a["ClientStatus"] == "running")
+                .collect();
+            running.len() == 3
+                && running.iter().any(|a| a["NodeID"] == n1.as_str())
+                && running.iter().any(|a| a["NodeID"] == n2.as_str())
+        },
+    );
+    let on_c1: Vec<String> = allocs_of(&server, "spread")
+        .iter()
+        .filter(|a| a["NodeID"] == n1.as_str())
+        .filter_map(|a| a["ID"].as_str().map(String::from))
+        .collect();
+
+    c1.kill();
+    wait_for(
+        "client1 down, its allocations lost and replaced on client2",
+        &[&server, &c2],
+        || {
+            let down = node_ids(&server)
+                .iter()
+                .any(|n| n.0 == "client1" && n.2 == "down");
+            let allocs = allocs_of(&server, "spread");
+            let lost = on_c1.iter().all(|id| {
+                allocs
+                    .iter()
+                    .any(|a| a["ID"] == id.as_str() && a["ClientStatus"] == "lost")
+            });
+            let running_on_c2 = allocs
+                .iter()
+                .filter(|a| a["ClientStatus"] == "running" && a["NodeID"] == n2.as_str())
+                .count();
+            down && lost && running_on_c2 == 3
+        },
+    );
+}
+
+#[test]
+fn a_client_pointed_at_the_wrong_region_or_no_server_keeps_retrying() {
+    let server = AgentProc::start(
+        "server-east",
+        "region = \"east\"\nserver {\n  enabled = true\n  bootstrap_expect = 1\n}\n",
+    );
+    // The wrong region: the server answers, and refuses.
+    let west = AgentProc::start(
+        "client-west",
+        &client_of(&[server.rpc_addr()], Some("west")),
+    );
+    // Not a server: the server's HTTP port has nothing on UDP; its serf port does not speak RPC.
+    let nowhere = AgentProc::start(
+        "client-nowhere",
+        &client_of(
+            &[format!(
+                "127.0.0.1:{}",
+                super::cluster_support::free_udp_port()
+            )],
+            Some("east"),
+        ),
+    );
+    wait_for(
+        "both clients to log their retries",
+        &[&west, &nowhere],
+        || {
+            let wl = west.log();
+            let nl = nowhere.log();
+            wl.matches("error registering node; retrying").count() >= 2
+                && wl.contains("server is in region \"east\", not \"west\"")
+                && nl.matches("error registering node; retrying").count() >= 2
+                && nl.contains("cannot reach 127.0.0.1:")
+        },
+    );
+    assert!(
+        node_ids(&server).is_empty(),
+        "a client of another region is not registered"
+    );
+}
+
+#[test]
+fn a_restarted_client_reattaches_to_its_running_raw_exec_task() {
+    let marker = "cluster-reattach-marker";
+    let _orphans = Orphans(&["cluster-reattach-marker"]);
+    let server = AgentProc::start("server1", SERVER);
+    let mut client = AgentProc::start("client1", &client_of(&[server.rpc_addr()], None));
+    wait_for("a ready node", &[&server, &client], || {
+        node_ids(&server).iter().any(|n| n.2 == "ready")
+    });
+    server.write("keep.nomad.hcl", &service_job("keep", 1, marker));
+    let run = server.nomad(&["job", "run", "keep.nomad.hcl"]);
+    assert!(run.status.success(), "{}", both(&run));
+    wait_for("the task running", &[&server, &client], || {
+        running_allocs(&server, "keep") == 1 && pids_running(Path::new(marker)).len() == 1
+    });
+    let pid = pids_running(Path::new(marker));
+    let alloc_ids = ids(
+        &server.get("/v1/job/keep/allocations").expect("allocs"),
+        "ID",
+    );
+    assert!(
+        client
+            .data_dir()
+            .join("client")
+            .join("raw_exec")
+            .join(&alloc_ids[0])
+            .join("t.json")
+            .is_file(),
+        "the task is recorded under data_dir/client"
+    );
+
+    // SIGKILL: the task outlives its client, which comes back well within the heartbeat TTL.
+    client.kill();
+    assert_eq!(
+        pids_running(Path::new(marker)),
+        pid,
+        "the task outlived its client"
+    );
+    client.restart();
+    wait_for(
+        "the restarted client to re-attach",
+        &[&server, &client],
+        || {
+            client
+                .log()
+                .contains("re-attached to running raw_exec task")
+        },
+    );
+    assert_eq!(
+        pids_running(Path::new(marker)),
+        pid,
+        "the same process, no duplicate\n{}",
+        client.log()
+    );
+    wait_for(
+        "the allocation still running, not replaced",
+        &[&server, &client],
+        || {
+            let allocs = server.get("/v1/job/keep/allocations").expect("allocs");
+            ids(&allocs, "ID") == alloc_ids && running_allocs(&server, "keep") == 1
+        },
+    );
+    // Stopping the job stops the re-attached process.
+    let stop = server.nomad(&["job", "stop", "keep"]);
+    assert!(stop.status.success(), "{}", both(&stop));
+    wait_for("the re-attached task stopped", &[&server, &client], || {
+        pids_running(Path::new(marker)).is_empty()
+    });
+}
