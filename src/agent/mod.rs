@@ -1,10 +1,12 @@
 //! The engine behind `nomad agent`: starts the parts in order (region server, client, HTTP API), prints
-//! the banner, waits for a signal, and stops them in reverse order (HTTP, client — every task within its
-//! kill_timeout —, region server). `-dev` runs in a temporary data dir removed on exit.
+//! the banner, waits for a signal, and stops them in reverse order (HTTP, client — under `-dev` every task
+//! within its kill_timeout, otherwise tasks keep running for the next start —, RPC, region server, Raft).
+//! `-dev` runs in a temporary data dir removed on exit.
 //!
 //! ```text
-//!   bind HTTP listener -> RegionServer::start -> Client::start(LocalRpc) -> serve HTTP
-//!   signal -> stop HTTP -> client.shutdown() -> cancel region, await its tasks -> remove temp dir
+//!   bind HTTP listener -> roles::start (RPC endpoint, region server on Raft, client, RPC server) -> serve HTTP
+//!   signal -> stop HTTP -> client.shutdown() -> stop RPC server -> cancel region, await its tasks
+//!          -> raft shutdown -> close RPC endpoint -> remove temp dir
 //! ```
 
 pub mod banner;

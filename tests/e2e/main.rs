@@ -10,6 +10,9 @@
 //!   that its sidecar files are consistent.
 //! * `support` holds the shared plumbing (running the binary, listing files).
 //! * `walkthrough`, `scheduling`, `api_errors` drive a real dev agent (`dev_agent` starts and stops it).
+//! * `cluster` (durable server restart, client-only agents over RPC, a dead client's allocations replaced,
+//!   wrong-region clients, client restart re-attach) and `raft_cluster` (three servers, leader SIGKILL,
+//!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them).
 
 mod jobspec_corpus;
 mod jobspec_coverage;
