@@ -1,6 +1,8 @@
 //! The engine behind `nomad agent`: starts the parts in order (see `roles`), prints the banner, waits for
-//! a signal, and stops them in reverse order. `-dev` runs in a temporary data dir removed on exit. With
-//! `leave_on_interrupt` / `leave_on_terminate` the server leaves the mesh before stopping.
+//! a signal, and stops them in reverse order: under `-dev` the client stops every task within its
+//! kill_timeout, otherwise tasks keep running for the next start to re-attach. `-dev` runs in a temporary
+//! data dir removed on exit. With `leave_on_interrupt` / `leave_on_terminate` the server leaves the mesh
+//! before stopping.
 //!
 //! ```text
 //!   bind HTTP listener -> roles::start: RPC endpoint -> mesh (servers) -> region server (Raft unless

@@ -13,7 +13,10 @@
 //!   (`dev_agent` starts and stops it); `docker_jobs` does so with the real Docker Engine
 //!   (`docker_support` builds the local `redis:7` stand-in image and finds the driver's containers).
 //! * `mesh_members`, `mesh_security` run several server-only agents that form a mesh (`mesh_support`
-//!   starts, kills, terminates and restarts them).
+//!   starts, kills, terminates and restarts them); `mesh_members` also forms one Raft group through it.
+//! * `cluster` (durable server restart, client-only agents over RPC, a dead client's allocations replaced,
+//!   wrong-region clients, client restart re-attach) and `raft_cluster` (three servers, leader SIGKILL,
+//!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them).
 
 mod jobspec_corpus;
 mod jobspec_coverage;
