@@ -144,12 +144,13 @@ impl Agent {
             mesh: mesh.as_ref().map(|m| m.handle().clone()),
             agent: Arc::new(info),
         };
+        let router = api::router(state);
+        if let Some(m) = &mesh {
+            // Other regions' servers forward requests here; they are replayed into this router.
+            api::forward::install(m.handle(), router.clone());
+        }
         let http_cancel = CancellationToken::new();
-        let http = tokio::spawn(api::serve(
-            listener,
-            api::router(state),
-            http_cancel.clone(),
-        ));
+        let http = tokio::spawn(api::serve(listener, router, http_cancel.clone()));
         tracing::info!(http = %http_addr, data_dir = %data_dir.display(), "agent started");
         Ok(Agent {
             config,

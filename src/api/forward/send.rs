@@ -1,0 +1,222 @@
+//! The forwarding side: sends a [`Call`] to an alive server of the target region over the mesh, trying
+//! the next one when a server does not answer within the per-try timeout, and turns the reply into the
+//! HTTP response (a streaming body for sessions, drained with `Next` long polls).
+//!
+//! Timeouts: an ordinary request gets [`TRY_TIMEOUT`] per server within [`BUDGET`] in all, so a region that
+//! just died answers "No path to region" in under 5 s even before the mesh has noticed; a blocking query
+//! gets its `wait` plus margin.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use futures_util::stream;
+use nomad_gossip::MeshHandle;
+
+use super::hop_by_hop;
+use super::serve::LONG_POLL;
+use super::wire::{self, Call, ForwardReply, ForwardRequest};
+use crate::api::error::ApiError;
+
+/// Per server, for an ordinary request.
+pub const TRY_TIMEOUT: Duration = Duration::from_secs(3);
+/// For all servers of the region together, for an ordinary request.
+pub const BUDGET: Duration = Duration::from_millis(4500);
+/// Margin over a blocking query's wait (the server adds up to wait/16 of jitter).
+const BLOCKING_MARGIN: Duration = Duration::from_secs(5);
+
+/// Spreads requests over a region's servers.
+static ROTATE: AtomicUsize = AtomicUsize::new(0);
+
+/// How long to wait for a forwarded request.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    pub per_try: Duration,
+    pub total: Duration,
+}
+
+impl Deadline {
+    /// An ordinary request.
+    pub fn ordinary() -> Self {
+        Deadline {
+            per_try: TRY_TIMEOUT,
+            total: BUDGET,
+        }
+    }
+
+    /// A blocking query waiting up to `wait`.
+    pub fn blocking(wait: Duration) -> Self {
+        let per_try = wait + wait / 16 + BLOCKING_MARGIN;
+        Deadline {
+            per_try,
+            total: per_try + TRY_TIMEOUT,
+        }
+    }
+}
+
+/// Forwards `call` to region `region` and returns the reply as a response.
+pub async fn forward(
+    mesh: &MeshHandle,
+    region: &str,
+    call: Call,
+    deadline: Deadline,
+) -> Result<Response, ApiError> {
+    let mut servers = mesh.alive_in_region(region);
+    if servers.is_empty() {
+        return Err(ApiError::NoPathToRegion);
+    }
+    let start = ROTATE.fetch_add(1, Ordering::Relaxed) % servers.len();
+    servers.rotate_left(start);
+    let stream = call.stream;
+    let msg = Bytes::from(wire::encode(&ForwardRequest::Call(call)).map_err(internal)?);
+    let began = Instant::now();
+    let mut failures = Vec::new();
+    for server in &servers {
+        let left = deadline.total.saturating_sub(began.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        match mesh
+            .request(server.addr, msg.clone(), deadline.per_try.min(left))
+            .await
+        {
+            Ok(reply) => {
+                let reply: ForwardReply = wire::decode(&reply).map_err(internal)?;
+                return response(mesh.clone(), server.addr, reply, stream);
+            }
+            Err(e) => {
+                tracing::warn!(server = %server.name, error = %e, "forwarding to region failed, trying another server");
+                failures.push(format!("{}: {e}", server.name));
+            }
+        }
+    }
+    Err(ApiError::Internal(format!(
+        "No path to region {region:?}: no server answered ({})",
+        failures.join("; ")
+    )))
+}
+
+fn internal(e: wire::WireError) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+/// Builds the HTTP response from the first reply.
+fn response(
+    mesh: MeshHandle,
+    addr: SocketAddr,
+    reply: ForwardReply,
+    stream: bool,
+) -> Result<Response, ApiError> {
+    let ForwardReply::Response {
+        status,
+        headers,
+        body,
+        session,
+        done,
+    } = reply
+    else {
+        return Err(ApiError::Internal(
+            "forwarding: unexpected reply to a request".into(),
+        ));
+    };
+    let body = match session.filter(|_| stream && !done) {
+        None => Body::from(body.0),
+        Some(session) => Body::from_stream(follow(mesh, addr, session, body.0)),
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(&value.0),
+        ) && !hop_by_hop(&n)
+        {
+            resp.headers_mut().append(n, v);
+        }
+    }
+    Ok(resp)
+}
+
+/// Cancels the remote session if the stream is dropped before it ended (the HTTP client went away).
+struct CancelOnDrop {
+    mesh: MeshHandle,
+    addr: SocketAddr,
+    session: u64,
+    done: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let (mesh, addr, session) = (self.mesh.clone(), self.addr, self.session);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Ok(msg) = wire::encode(&ForwardRequest::Cancel { session }) {
+                    let _ = mesh.request(addr, msg.into(), TRY_TIMEOUT).await;
+                }
+            });
+        }
+    }
+}
+
+/// The body of a streamed reply: `first`, then every chunk the serving server has, until it is done.
+fn follow(
+    mesh: MeshHandle,
+    addr: SocketAddr,
+    session: u64,
+    first: Vec<u8>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let guard = CancelOnDrop {
+        mesh,
+        addr,
+        session,
+        done: false,
+    };
+    stream::unfold((guard, Some(first)), move |(mut guard, first)| async move {
+        if let Some(first) = first.filter(|b| !b.is_empty()) {
+            return Some((Ok(Bytes::from(first)), (guard, None)));
+        }
+        loop {
+            if guard.done {
+                return None;
+            }
+            let msg = match wire::encode(&ForwardRequest::Next { session }) {
+                Ok(m) => Bytes::from(m),
+                Err(e) => return Some((Err(std::io::Error::other(e)), done(guard))),
+            };
+            let reply = guard
+                .mesh
+                .request(guard.addr, msg, LONG_POLL + TRY_TIMEOUT)
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|r| wire::decode::<ForwardReply>(&r).map_err(std::io::Error::other));
+            match reply {
+                Ok(ForwardReply::Chunk { body, done: end }) => {
+                    guard.done = end;
+                    if !body.0.is_empty() {
+                        return Some((Ok(Bytes::from(body.0)), (guard, None)));
+                    }
+                }
+                Ok(ForwardReply::Gone) => return None,
+                Ok(ForwardReply::Response { .. }) => {
+                    let e = std::io::Error::other("forwarding: unexpected reply to Next");
+                    return Some((Err(e), done(guard)));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "forwarded stream lost");
+                    return Some((Err(e), done(guard)));
+                }
+            }
+        }
+    })
+}
+
+fn done(mut guard: CancelOnDrop) -> (CancelOnDrop, Option<Vec<u8>>) {
+    guard.done = true;
+    (guard, None)
+}
