@@ -27,3 +27,7 @@ mod walkthrough;
 mod mesh_members;
 mod mesh_security;
 mod mesh_support;
+
+// Three regions federated over the mesh: forwarding, streaming, a lost region, NAT, pruning.
+mod federation;
+mod federation_support;
