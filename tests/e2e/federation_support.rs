@@ -63,6 +63,11 @@ impl RegionAgent {
         }
     }
 
+    /// `GET path` with a long timeout (blocking queries): status, `X-Nomad-Index` and body.
+    pub fn get_indexed(&self, path: &str) -> (u16, u64, String) {
+        get_indexed_at(&format!("http://127.0.0.1:{}{path}", self.agent.http))
+    }
+
     /// `GET path` as JSON when it answers 200.
     pub fn json(&self, path: &str) -> Option<Value> {
         match self.request("GET", path, None) {
@@ -92,6 +97,28 @@ impl RegionAgent {
         self.json("/v1/nodes")
             .and_then(|v| v.as_array().cloned())
             .is_some_and(|ns| ns.iter().any(|n| n["Status"] == "ready"))
+    }
+}
+
+/// `GET url` with a long timeout (blocking queries): status, `X-Nomad-Index` and body.
+pub fn get_indexed_at(url: &str) -> (u16, u64, String) {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .new_agent();
+    match agent.get(url).call() {
+        Ok(mut r) => {
+            let index = r
+                .headers()
+                .get("X-Nomad-Index")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let body = r.body_mut().read_to_string().unwrap_or_default();
+            (r.status().as_u16(), index, body)
+        }
+        Err(e) => (0, 0, e.to_string()),
     }
 }
 
