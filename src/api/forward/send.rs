@@ -2,9 +2,10 @@
 //! the next one when a server does not answer within the per-try timeout, and turns the reply into the
 //! HTTP response (a streaming body for sessions, drained with `Next` long polls).
 //!
-//! Timeouts: an ordinary request gets [`TRY_TIMEOUT`] per server within [`BUDGET`] in all, so a region that
-//! just died answers "No path to region" in under 5 s even before the mesh has noticed; a blocking query
-//! gets its `wait` plus margin.
+//! Timeouts: an ordinary request gets [`BUDGET`] in all, shared by up to three servers (at most
+//! [`TRY_TIMEOUT`] each), so a region that just died answers "No path to region" in under 5 s even before
+//! the mesh has noticed, and one with two unreachable servers still reaches a third; a blocking query gets
+//! its `wait` plus margin per server.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,11 +32,17 @@ const BLOCKING_MARGIN: Duration = Duration::from_secs(5);
 /// Spreads requests over a region's servers.
 static ROTATE: AtomicUsize = AtomicUsize::new(0);
 
+/// Shortest per-server timeout of an ordinary request.
+pub const MIN_TRY: Duration = Duration::from_secs(1);
+
 /// How long to wait for a forwarded request.
 #[derive(Debug, Clone, Copy)]
 pub struct Deadline {
     pub per_try: Duration,
     pub total: Duration,
+    /// Share `total` among up to three servers, so that two unreachable servers in a row (a region
+    /// partly cut off, not yet noticed by the mesh) still leave time for a third.
+    pub share: bool,
 }
 
 impl Deadline {
@@ -44,6 +51,7 @@ impl Deadline {
         Deadline {
             per_try: TRY_TIMEOUT,
             total: BUDGET,
+            share: true,
         }
     }
 
@@ -53,7 +61,18 @@ impl Deadline {
         Deadline {
             per_try,
             total: per_try + TRY_TIMEOUT,
+            share: false,
         }
+    }
+
+    /// The per-server timeout when the region has `servers` alive servers: 3 s with one, 2.25 s with
+    /// two, 1.5 s with three or more.
+    pub fn per_try_for(&self, servers: usize) -> Duration {
+        if !self.share {
+            return self.per_try;
+        }
+        let ways = u32::try_from(servers.clamp(1, 3)).unwrap_or(3);
+        (self.total / ways).clamp(MIN_TRY, self.per_try)
     }
 }
 
@@ -73,6 +92,7 @@ pub async fn forward(
     let stream = call.stream;
     let msg = Bytes::from(wire::encode(&ForwardRequest::Call(call)).map_err(internal)?);
     let began = Instant::now();
+    let per_try = deadline.per_try_for(servers.len());
     let mut failures = Vec::new();
     for server in &servers {
         let left = deadline.total.saturating_sub(began.elapsed());
@@ -80,7 +100,7 @@ pub async fn forward(
             break;
         }
         match mesh
-            .request(server.addr, msg.clone(), deadline.per_try.min(left))
+            .request(server.addr, msg.clone(), per_try.min(left))
             .await
         {
             Ok(reply) => {
@@ -219,4 +239,22 @@ fn follow(
 fn done(mut guard: CancelOnDrop) -> (CancelOnDrop, Option<Vec<u8>>) {
     guard.done = true;
     (guard, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_budget_is_shared_blocking_is_not() {
+        let d = Deadline::ordinary();
+        assert_eq!(d.per_try_for(1), TRY_TIMEOUT);
+        assert_eq!(d.per_try_for(2), Duration::from_millis(2250));
+        assert_eq!(d.per_try_for(5), Duration::from_millis(1500));
+        // Three tries fit the budget, which stays under the 5 s.
+        assert!(d.per_try_for(5) * 3 <= BUDGET && BUDGET < Duration::from_secs(5));
+        let b = Deadline::blocking(Duration::from_secs(60));
+        assert!(b.per_try_for(5) > Duration::from_secs(60));
+        assert!(b.total > b.per_try);
+    }
 }
