@@ -15,9 +15,9 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use nomad::api::forward::send::{BUDGET, Deadline};
 use nomad_gossip::testing::{LinkConfig, SimCluster};
 use nomad_gossip::{MemberStatus, MeshConfig};
-use nomad::api::forward::send::{BUDGET, Deadline};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -200,7 +200,8 @@ pub fn run(cfg: &FederationSimConfig) -> Result<FederationReport> {
     let converged = c.run_until(LIMIT, Duration::from_millis(500), SimCluster::converged);
     let converge = converged.then(|| c.elapsed());
 
-    let servers_of = |r: usize| -> Vec<usize> { (0..members).filter(|&i| region_of[i] == r).collect() };
+    let servers_of =
+        |r: usize| -> Vec<usize> { (0..members).filter(|&i| region_of[i] == r).collect() };
     let (split, lost) = (cfg.regions / 3, 2 * cfg.regions / 3);
     let split_servers = servers_of(split);
     let lost_servers = servers_of(lost);
@@ -212,10 +213,12 @@ pub fn run(cfg: &FederationSimConfig) -> Result<FederationReport> {
     let is_cut = |i: usize| cut.contains(&i);
     let observers: Vec<usize> = (0..members).filter(|&i| !is_cut(i)).collect();
     let origins: Vec<usize> = (0..cfg.origins)
-        .map(|_| loop {
-            let o = observers[rng.random_range(0..observers.len())];
-            if region_of[o] != split && region_of[o] != lost {
-                break o;
+        .map(|_| {
+            loop {
+                let o = observers[rng.random_range(0..observers.len())];
+                if region_of[o] != split && region_of[o] != lost {
+                    break o;
+                }
             }
         })
         .collect();
@@ -249,7 +252,10 @@ pub fn run(cfg: &FederationSimConfig) -> Result<FederationReport> {
         if at >= next_sample {
             for &o in &origins {
                 rotate += 1;
-                to_split.add(at, forward(&c, o, &split_servers, |t| !is_cut(t), rtt, rotate));
+                to_split.add(
+                    at,
+                    forward(&c, o, &split_servers, |t| !is_cut(t), rtt, rotate),
+                );
                 to_lost.add(at, forward(&c, o, &lost_servers, |_| false, rtt, rotate));
             }
             next_sample += cfg.sample_every;

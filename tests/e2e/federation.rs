@@ -40,22 +40,28 @@ fn ticker_job(dir: &Path) -> String {
 
 fn names(v: &serde_json::Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Waits until `region` ran `job` to completion and returns the allocation's ID.
 fn completed_in(agents: &[&ServerAgent], region: &RegionAgent, job: &str) -> String {
     let mut id = String::new();
-    wait_for(agents, &format!("{job} to complete in {}", region.region), || {
-        match region.local_allocs(job).as_slice() {
+    wait_for(
+        agents,
+        &format!("{job} to complete in {}", region.region),
+        || match region.local_allocs(job).as_slice() {
             [(alloc, status)] if status == "complete" => {
                 id = alloc.clone();
                 true
             }
             _ => false,
-        }
-    });
+        },
+    );
     id
 }
 
@@ -76,20 +82,26 @@ fn three_regions_forward_stream_and_survive_a_lost_region() {
     let members = [east.member(), west.member(), south.member()];
     join(&west, &east);
     join(&south, &east);
-    wait_for(&[&east, &west, &south], "every server to list every region's server", || {
-        [&east, &west, &south].iter().all(|a| {
-            members
-                .iter()
-                .all(|m| a.status_of(m).as_deref() == Some("alive"))
-        })
-    });
+    wait_for(
+        &[&east, &west, &south],
+        "every server to list every region's server",
+        || {
+            [&east, &west, &south].iter().all(|a| {
+                members
+                    .iter()
+                    .all(|m| a.status_of(m).as_deref() == Some("alive"))
+            })
+        },
+    );
     for a in [&east, &west, &south] {
         let regions = names(&a.json("/v1/regions").expect("regions"));
         assert_eq!(regions, ["east", "south", "west"], "{}", a.region);
     }
-    wait_for(&[&east, &west, &south], "a ready node in every region", || {
-        [&east, &west, &south].iter().all(|a| a.node_ready())
-    });
+    wait_for(
+        &[&east, &west, &south],
+        "a ready node in every region",
+        || [&east, &west, &south].iter().all(|a| a.node_ready()),
+    );
 
     // `-region west` through east's address places in west only.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -98,10 +110,15 @@ fn three_regions_forward_stream_and_survive_a_lost_region() {
     let alloc = completed_in(&[&east, &west, &south], &west, "hello");
     assert!(east.local_allocs("hello").is_empty());
     assert!(south.local_allocs("hello").is_empty());
-    let node = west.json(&format!("/v1/allocation/{alloc}")).expect("alloc")["NodeID"].clone();
+    let node = west
+        .json(&format!("/v1/allocation/{alloc}"))
+        .expect("alloc")["NodeID"]
+        .clone();
     let west_nodes = west.json("/v1/nodes").expect("nodes");
     assert!(
-        west_nodes.as_array().is_some_and(|ns| ns.iter().any(|n| n["ID"] == node)),
+        west_nodes
+            .as_array()
+            .is_some_and(|ns| ns.iter().any(|n| n["ID"] == node)),
         "{node} is not west's node: {west_nodes}"
     );
 
@@ -168,17 +185,23 @@ fn three_regions_forward_stream_and_survive_a_lost_region() {
     assert!(out.status.success(), "{}", both(&out));
 
     // `alloc logs -f` streams through the mesh: lines printed after the follow began keep arriving.
-    run_job(&east, &["-region", "south", "-detach"], &ticker_job(dir.path()));
+    run_job(
+        &east,
+        &["-region", "south", "-detach"],
+        &ticker_job(dir.path()),
+    );
     let mut ticker = String::new();
-    wait_for(&[&east, &west, &south], "ticker to run in south", || {
-        match south.local_allocs("ticker").as_slice() {
+    wait_for(
+        &[&east, &west, &south],
+        "ticker to run in south",
+        || match south.local_allocs("ticker").as_slice() {
             [(id, status)] if status == "running" => {
                 ticker = id.clone();
                 true
             }
             _ => false,
-        }
-    });
+        },
+    );
     // How far the task got before the follow began (read directly in south).
     let before = south.nomad(&["alloc", "logs", &ticker]);
     let printed = stdout(&before).lines().count() as u64;
@@ -254,21 +277,36 @@ fn three_regions_forward_stream_and_survive_a_lost_region() {
     assert!(out.status.success(), "{}", both(&out));
     let text = stdout(&out);
     assert_eq!(text.lines().count(), 4, "{text}");
-    let west_line = text.lines().find(|l| l.starts_with(members[1].as_str())).expect("west");
+    let west_line = text
+        .lines()
+        .find(|l| l.starts_with(members[1].as_str()))
+        .expect("west");
     let cols: Vec<&str> = west_line.split_whitespace().collect();
     assert_eq!(cols[3..5], ["failed", "unknown"], "{text}");
-    let east_line = text.lines().find(|l| l.starts_with(members[0].as_str())).expect("east");
+    let east_line = text
+        .lines()
+        .find(|l| l.starts_with(members[0].as_str()))
+        .expect("east");
     assert_eq!(east_line.split_whitespace().nth(4), Some("true"), "{text}");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Warning") && err.contains("\"west\"") && err.contains("No path to region"), "{err}");
+    assert!(
+        err.contains("Warning") && err.contains("\"west\"") && err.contains("No path to region"),
+        "{err}"
+    );
 
     // West comes back on its own through retry_join; nothing else is restarted.
     let seed = east.serf_addr();
     west.spawn(&["-retry-join", &seed, "-retry-interval", "1s"]);
-    wait_for(&[&east, &west, &south], "west to be alive again everywhere", || {
-        [&east, &south].iter().all(|a| a.status_of(&members[1]).as_deref() == Some("alive"))
-            && west.node_ready()
-    });
+    wait_for(
+        &[&east, &west, &south],
+        "west to be alive again everywhere",
+        || {
+            [&east, &south]
+                .iter()
+                .all(|a| a.status_of(&members[1]).as_deref() == Some("alive"))
+                && west.node_ready()
+        },
+    );
     let again = batch_job(dir.path(), "again", None, "west-again");
     run_job(&south, &["-region", "west"], &again);
     let alloc = completed_in(&[&east, &west, &south], &west, "again");
@@ -304,7 +342,11 @@ fn advertised_serf_address_and_a_pruned_region() {
     let entry = |agent: &ServerAgent| {
         agent.get("/v1/agent/members").expect("members")["Members"]
             .as_array()
-            .and_then(|ms| ms.iter().find(|m| m["Name"] == far_member.as_str()).cloned())
+            .and_then(|ms| {
+                ms.iter()
+                    .find(|m| m["Name"] == far_member.as_str())
+                    .cloned()
+            })
             .expect("far listed")
     };
     let seen = entry(&east);

@@ -12,7 +12,10 @@ use clap::Parser;
 use nomad_sim::federation::{FederationSimConfig, Forwarding, run};
 
 #[derive(Parser, Debug)]
-#[command(name = "federation-sim", about = "Simulated multi-region federation: partition and heal")]
+#[command(
+    name = "federation-sim",
+    about = "Simulated multi-region federation: partition and heal"
+)]
 struct Args {
     #[arg(long, default_value_t = 50)]
     regions: usize,
@@ -74,12 +77,21 @@ fn main() -> Result<()> {
         a.seed
     );
     println!("converged after start: {}", secs(r.converge));
-    println!("detection, 2 of a region's servers cut off: {}", secs(r.detect_split));
+    println!(
+        "detection, 2 of a region's servers cut off: {}",
+        secs(r.detect_split)
+    );
     println!("detection, a whole region cut off: {}", secs(r.detect_lost));
     line("forwarding to the split region", &r.forward_split);
     line("forwarding to the lost region", &r.forward_lost);
-    println!("after heal, every server lists every server alive: {}", secs(r.heal_converge));
-    println!("after heal, forwarding answers first try from every origin: {}", secs(r.heal_forwarding));
+    println!(
+        "after heal, every server lists every server alive: {}",
+        secs(r.heal_converge)
+    );
+    println!(
+        "after heal, forwarding answers first try from every origin: {}",
+        secs(r.heal_forwarding)
+    );
     println!("wall time: {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -194,10 +194,7 @@ fn main() -> Result<()> {
     let west = start(&args.nomad, "west")?;
     let http = http_client();
     let resp = http
-        .put(west.url(&format!(
-            "/v1/agent/join?address=127.0.0.1:{}",
-            east.serf
-        )))
+        .put(west.url(&format!("/v1/agent/join?address=127.0.0.1:{}", east.serf)))
         .send_empty()?;
     if resp.status().as_u16() != 200 {
         bail!("join failed: {}", resp.into_body().read_to_string()?);
@@ -232,7 +229,10 @@ fn main() -> Result<()> {
         forwarded.extend(time_http(&http, &forwarded_url, 1)?);
     }
     let (d50, d99) = print("direct GET /v1/jobs to west", &mut direct);
-    let (f50, f99) = print("forwarded GET /v1/jobs?region=west via east", &mut forwarded);
+    let (f50, f99) = print(
+        "forwarded GET /v1/jobs?region=west via east",
+        &mut forwarded,
+    );
     println!(
         "extra latency of forwarding, warm: p50 {:.3} ms, p99 {:.3} ms",
         f50 - d50,
@@ -252,7 +252,10 @@ fn main() -> Result<()> {
             }
         }
         mesh.shutdown().await;
-        print("mesh leg (Call -> west's router -> reply), warm connection", &mut warm);
+        print(
+            "mesh leg (Call -> west's router -> reply), warm connection",
+            &mut warm,
+        );
 
         let mut cold = Vec::with_capacity(args.cold_runs);
         for i in 0..args.cold_runs {
@@ -260,7 +263,10 @@ fn main() -> Result<()> {
             cold.push(mesh_request(&mesh, west_serf, msg.clone()).await?);
             mesh.shutdown().await;
         }
-        print("mesh leg, cold (new QUIC connection + hello per request)", &mut cold);
+        print(
+            "mesh leg, cold (new QUIC connection + hello per request)",
+            &mut cold,
+        );
         anyhow::Ok(())
     })?;
     Ok(())

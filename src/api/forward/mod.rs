@@ -195,14 +195,14 @@ mod tests {
     #[test]
     fn region_is_replaced_in_the_query() {
         let uri: Uri = "/v1/jobs?region=east&prefix=a&index=3".parse().unwrap();
-        assert_eq!(with_region(&uri, "west"), "/v1/jobs?prefix=a&index=3&region=west");
+        assert_eq!(
+            with_region(&uri, "west"),
+            "/v1/jobs?prefix=a&index=3&region=west"
+        );
         let bare: Uri = "/v1/regions".parse().unwrap();
         assert_eq!(with_region(&bare, "a b"), "/v1/regions?region=a%20b");
         let look_alike: Uri = "/v1/jobs?regions=x".parse().unwrap();
-        assert_eq!(
-            with_region(&look_alike, "w"),
-            "/v1/jobs?regions=x&region=w"
-        );
+        assert_eq!(with_region(&look_alike, "w"), "/v1/jobs?regions=x&region=w");
     }
 
     #[test]

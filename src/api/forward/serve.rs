@@ -213,7 +213,12 @@ impl Sessions {
 }
 
 /// Copies `body` into `tx` until it ends, the session is cancelled, or nobody polls for `IDLE`.
-async fn pump(body: Body, tx: mpsc::Sender<Bytes>, cancel: CancellationToken, last: Arc<AtomicU64>) {
+async fn pump(
+    body: Body,
+    tx: mpsc::Sender<Bytes>,
+    cancel: CancellationToken,
+    last: Arc<AtomicU64>,
+) {
     let mut stream = body.into_data_stream();
     let mut check = tokio::time::interval(IDLE / 3);
     loop {
