@@ -223,3 +223,6 @@ mod tests {
         assert_eq!(blocking_wait(&HashMap::new()), MAX_BLOCKING_WAIT);
     }
 }
+
+#[cfg(test)]
+mod agents_tests;
