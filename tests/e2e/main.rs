@@ -12,6 +12,8 @@
 //! * `walkthrough`, `scheduling`, `api_errors` drive a real dev agent (`dev_agent` starts and stops it).
 //! * `mesh_members`, `mesh_security` run several server-only agents that form a mesh (`mesh_support`
 //!   starts, kills, terminates and restarts them).
+//! * `federation` runs one server+client agent per region (`federation_support`), federates them and
+//!   forwards requests, log follows and failures between regions.
 
 mod jobspec_corpus;
 mod jobspec_coverage;
