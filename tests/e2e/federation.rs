@@ -1,7 +1,8 @@
 //! Multi-region federation with real processes: three regions (east, west, south), one server+client
 //! agent each, federated with `nomad server join`. Requests for another region (`-region`, a job's own
 //! `region`) are forwarded over the mesh; log follows stream through it; a killed region fails fast and
-//! clearly and comes back through `retry_join`. Also: an advertised serf address behind a NAT-like relay,
+//! clearly and comes back through `retry_join`; a region cut off (its process frozen with SIGSTOP) comes
+//! back on its own, state intact, when thawed. Also: an advertised serf address behind a NAT-like relay,
 //! and a pruned region leaving no trace in `/v1/regions`.
 
 use std::io::{BufRead, BufReader};
@@ -378,4 +379,86 @@ fn advertised_serf_address_and_a_pruned_region() {
     let (status, text) = east.request("GET", "/v1/jobs?region=far", None);
     assert_eq!((status, text.trim()), (500, "No path to region"));
     assert!(begun.elapsed() < FAST_FAILURE);
+}
+
+#[test]
+fn a_cut_off_region_comes_back_without_restarts() {
+    let east = RegionAgent::start("east", "");
+    let west = RegionAgent::start("west", "");
+    let south = RegionAgent::start("south", "");
+    let west_member = west.member();
+    join(&west, &east);
+    join(&south, &east);
+    wait_for(
+        &[&east, &west, &south],
+        "every region alive everywhere",
+        || {
+            [&east, &south]
+                .iter()
+                .all(|a| a.status_of(&west_member).as_deref() == Some("alive"))
+                && west.status_of(&south.member()).as_deref() == Some("alive")
+                && [&east, &west, &south].iter().all(|a| a.node_ready())
+        },
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_job(
+        &east,
+        &["-region", "west"],
+        &batch_job(dir.path(), "before", None, "before-cut"),
+    );
+    completed_in(&[&east, &west, &south], &west, "before");
+
+    // West is cut off: its process is frozen, its state kept.
+    west.freeze(true);
+    let begun = Instant::now();
+    let out = south.nomad(&["job", "status", "-region", "west", "before"]);
+    let took = begun.elapsed();
+    assert!(!out.status.success(), "{}", both(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No path to region"),
+        "{}",
+        both(&out)
+    );
+    assert!(took < FAST_FAILURE, "took {took:?}");
+    wait_for(&[&east, &south], "west to be seen failed", || {
+        east.status_of(&west_member).as_deref() == Some("failed")
+    });
+    run_job(
+        &south,
+        &["-region", "east"],
+        &batch_job(dir.path(), "during", None, "during-cut"),
+    );
+    completed_in(&[&east, &south], &east, "during");
+    let out = east.nomad(&["server", "members"]);
+    assert!(out.status.success(), "{}", both(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("\"west\""),
+        "{}",
+        both(&out)
+    );
+
+    // Back on the network: the mesh takes west back and its state is all there; nothing was restarted.
+    west.freeze(false);
+    wait_for(
+        &[&east, &west, &south],
+        "west alive again everywhere",
+        || {
+            [&east, &south]
+                .iter()
+                .all(|a| a.status_of(&west_member).as_deref() == Some("alive"))
+                && west.status_of(&east.member()).as_deref() == Some("alive")
+        },
+    );
+    for a in [&east, &south] {
+        let out = a.nomad(&["job", "status", "-region", "west", "before"]);
+        assert!(out.status.success(), "{}: {}", a.region, both(&out));
+    }
+    run_job(
+        &east,
+        &["-region", "west"],
+        &batch_job(dir.path(), "after", None, "after-cut"),
+    );
+    let alloc = completed_in(&[&east, &west, &south], &west, "after");
+    let out = south.nomad(&["alloc", "logs", "-region", "west", &alloc]);
+    assert_eq!(stdout(&out).trim(), "after-cut", "{}", both(&out));
 }

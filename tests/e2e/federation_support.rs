@@ -122,6 +122,20 @@ pub fn get_indexed_at(url: &str) -> (u16, u64, String) {
     }
 }
 
+impl RegionAgent {
+    /// Freezes (`-STOP`) or thaws (`-CONT`) the agent: a frozen region answers nothing, as if cut off
+    /// from the network, and keeps all its state.
+    pub fn freeze(&self, frozen: bool) {
+        let pid = self.agent.pid().expect("agent is running").to_string();
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        let status = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill {signal} {pid}");
+    }
+}
+
 impl Deref for RegionAgent {
     type Target = ServerAgent;
     fn deref(&self) -> &ServerAgent {
@@ -138,6 +152,8 @@ impl DerefMut for RegionAgent {
 impl Drop for RegionAgent {
     fn drop(&mut self) {
         if self.agent.running() {
+            // A frozen agent cannot act on SIGTERM.
+            self.freeze(false);
             self.agent.terminate();
         }
     }
