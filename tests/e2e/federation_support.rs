@@ -1,11 +1,13 @@
 //! Region agents for the federation tests: one `nomad agent` per region running server and client (with
 //! raw_exec) on free loopback ports, built on `mesh_support::ServerAgent`. Dropping one stops it with
 //! SIGTERM first, so its client stops the tasks it started (SIGKILL alone would orphan them).
-//! Also a tiny UDP relay standing in for a NAT in front of a server's serf port.
+//! Also a tiny UDP relay standing in for a NAT in front of a server's serf port, and the job files and
+//! waits the federation tests share.
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
 use std::ops::{Deref, DerefMut};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -13,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::mesh_support::ServerAgent;
+use super::mesh_support::{ServerAgent, both, wait_for};
 
 /// A server+client agent of one region.
 pub struct RegionAgent {
@@ -212,4 +214,55 @@ impl Drop for UdpRelay {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// The bound for a request to a lost region (a functional requirement, not a benchmark).
+pub const FAST_FAILURE: Duration = Duration::from_secs(5);
+
+pub fn batch_job(dir: &Path, name: &str, region: Option<&str>, text: &str) -> String {
+    let region = region
+        .map(|r| format!("  region = \"{r}\"\n"))
+        .unwrap_or_default();
+    let hcl = format!(
+        "job \"{name}\" {{\n{region}  type = \"batch\"\n  datacenters = [\"dc1\"]\n  group \"g\" {{\n    task \"t\" {{\n      driver = \"raw_exec\"\n      config {{\n        command = \"/bin/sh\"\n        args = [\"-c\", \"echo {text}\"]\n      }}\n      resources {{\n        cpu = 50\n        memory = 32\n      }}\n    }}\n  }}\n}}\n"
+    );
+    let path = dir.join(format!("{name}.nomad.hcl"));
+    std::fs::write(&path, hcl).expect("write job");
+    path.display().to_string()
+}
+
+pub fn names(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Waits until `region` ran `job` to completion and returns the allocation's ID.
+pub fn completed_in(agents: &[&ServerAgent], region: &RegionAgent, job: &str) -> String {
+    let mut id = String::new();
+    wait_for(
+        agents,
+        &format!("{job} to complete in {}", region.region),
+        || match region.local_allocs(job).as_slice() {
+            [(alloc, status)] if status == "complete" => {
+                id = alloc.clone();
+                true
+            }
+            _ => false,
+        },
+    );
+    id
+}
+
+/// `nomad job run` through `via`, aimed at `args` (e.g. `-region west`).
+pub fn run_job(via: &RegionAgent, args: &[&str], file: &str) {
+    let mut all = vec!["job", "run"];
+    all.extend_from_slice(args);
+    all.push(file);
+    let out = via.nomad(&all);
+    assert!(out.status.success(), "job run {args:?}: {}", both(&out));
 }

@@ -13,7 +13,8 @@
 //! * `mesh_members`, `mesh_security` run several server-only agents that form a mesh (`mesh_support`
 //!   starts, kills, terminates and restarts them).
 //! * `federation` runs one server+client agent per region (`federation_support`), federates them and
-//!   forwards requests, log follows and failures between regions.
+//!   forwards requests, log follows and failures between regions; `federation_cut` cuts one off and
+//!   brings it back.
 
 mod jobspec_corpus;
 mod jobspec_coverage;
@@ -32,4 +33,5 @@ mod mesh_support;
 
 // Three regions federated over the mesh: forwarding, streaming, a lost region, NAT, pruning.
 mod federation;
+mod federation_cut;
 mod federation_support;
