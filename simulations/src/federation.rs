@@ -1,7 +1,7 @@
 //! The federation simulation: `regions` x `servers` real `MeshCore`s in one mesh on the simulated network
 //! and clock, and the forwarding rule of `nomad::api::forward::send` (alive servers of the target region
-//! in the origin's view, rotated; `Deadline::per_try_for` per unreachable server, [`BUDGET`] in all) replayed
-//! against each origin's view as time passes.
+//! in the origin's view, rotated, recent non-answerers last; `Deadline::per_try_for` per unreachable
+//! server, [`BUDGET`] in all) replayed against each origin's view as time passes.
 //!
 //! Phases, all in simulated time:
 //! 1. start and converge (each server joins through a random earlier one);
@@ -12,10 +12,11 @@
 //! 3. heal: when every server lists every server alive again, and when forwarding to both regions works
 //!    on the first try from every sampled origin (recovery).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use nomad::api::forward::send::{BUDGET, Deadline};
+use nomad::api::forward::send::{BUDGET, Deadline, SUSPECT_FOR, order};
 use nomad_gossip::testing::{LinkConfig, SimCluster};
 use nomad_gossip::{MemberStatus, MeshConfig};
 use rand::rngs::StdRng;
@@ -88,16 +89,33 @@ pub struct FederationReport {
 const STEP: Duration = Duration::from_millis(100);
 const LIMIT: Duration = Duration::from_secs(900);
 
-/// One forwarded request from `origin` to `region`: its duration and whether it got an answer.
-fn forward(
-    c: &SimCluster,
+/// When each origin last saw each target fail to answer (the forwarder's suspects, per origin).
+type Suspects = HashMap<(usize, usize), Duration>;
+
+/// One forwarded request from `origin` to one region's `targets`, issued at `now`.
+struct Request<'a> {
     origin: usize,
-    targets: &[usize],
-    reachable: impl Fn(usize) -> bool,
+    targets: &'a [usize],
     rtt: Duration,
     rotate: usize,
+    now: Duration,
+}
+
+/// Plays `req`: its duration, whether it got an answer, whether it had to retry.
+fn forward(
+    c: &SimCluster,
+    req: Request<'_>,
+    reachable: impl Fn(usize) -> bool,
+    suspects: &mut Suspects,
 ) -> (Duration, bool, bool) {
-    let mut alive: Vec<usize> = targets
+    let Request {
+        origin,
+        targets,
+        rtt,
+        rotate,
+        now,
+    } = req;
+    let alive: Vec<usize> = targets
         .iter()
         .copied()
         .filter(|&t| c.status_seen_by(origin, &c.name(t)) == Some(MemberStatus::Alive))
@@ -106,9 +124,12 @@ fn forward(
         // "No path to region" at once.
         return (Duration::ZERO, false, false);
     }
-    let n = alive.len();
-    alive.rotate_left(rotate % n);
-    let per_try = Deadline::ordinary().per_try_for(n);
+    let per_try = Deadline::ordinary().per_try_for(alive.len());
+    let alive = order(alive, rotate, |t| {
+        suspects
+            .get(&(origin, *t))
+            .is_some_and(|at| now.saturating_sub(*at) < SUSPECT_FOR)
+    });
     let mut spent = Duration::ZERO;
     let mut retried = false;
     for t in alive {
@@ -117,9 +138,11 @@ fn forward(
             break;
         }
         if reachable(t) {
+            suspects.remove(&(origin, t));
             return (spent + rtt, true, retried);
         }
         spent += per_try.min(left);
+        suspects.insert((origin, t), now + spent);
         retried = true;
     }
     (spent, false, retried)
@@ -240,6 +263,7 @@ pub fn run(cfg: &FederationSimConfig) -> Result<FederationReport> {
     let (mut detect_split, mut detect_lost) = (None, None);
     let (mut to_split, mut to_lost) = (Tally::default(), Tally::default());
     let mut rotate = 0usize;
+    let mut suspects = Suspects::new();
     let mut next_sample = Duration::ZERO;
     while c.elapsed() - begun < cfg.partition {
         let at = c.elapsed() - begun;
@@ -252,11 +276,17 @@ pub fn run(cfg: &FederationSimConfig) -> Result<FederationReport> {
         if at >= next_sample {
             for &o in &origins {
                 rotate += 1;
-                to_split.add(
-                    at,
-                    forward(&c, o, &split_servers, |t| !is_cut(t), rtt, rotate),
-                );
-                to_lost.add(at, forward(&c, o, &lost_servers, |_| false, rtt, rotate));
+                let req = |targets| Request {
+                    origin: o,
+                    targets,
+                    rtt,
+                    rotate,
+                    now: at,
+                };
+                let to = forward(&c, req(&split_servers), |t| !is_cut(t), &mut suspects);
+                to_split.add(at, to);
+                let to = forward(&c, req(&lost_servers), |_| false, &mut suspects);
+                to_lost.add(at, to);
             }
             next_sample += cfg.sample_every;
         }

@@ -5,10 +5,13 @@
 //! Timeouts: an ordinary request gets [`BUDGET`] in all, shared by up to three servers (at most
 //! [`TRY_TIMEOUT`] each), so a region that just died answers "No path to region" in under 5 s even before
 //! the mesh has noticed, and one with two unreachable servers still reaches a third; a blocking query gets
-//! its `wait` plus margin per server.
+//! its `wait` plus margin per server. A server that did not answer is tried last for [`SUSPECT_FOR`], so
+//! while the mesh has not yet noticed a cut-off server only the first request pays for it.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -31,6 +34,32 @@ const BLOCKING_MARGIN: Duration = Duration::from_secs(5);
 
 /// Spreads requests over a region's servers.
 static ROTATE: AtomicUsize = AtomicUsize::new(0);
+
+/// A server that did not answer is tried last for this long (the mesh may take seconds, or a minute
+/// under WAN timing, to call it failed; meanwhile only the first request pays its timeout).
+pub const SUSPECT_FOR: Duration = Duration::from_secs(30);
+
+/// When each server last failed to answer a forwarded request (cleared when it answers).
+fn suspects() -> std::sync::MutexGuard<'static, HashMap<SocketAddr, Instant>> {
+    static SUSPECTS: OnceLock<Mutex<HashMap<SocketAddr, Instant>>> = OnceLock::new();
+    SUSPECTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+/// The order to try a region's alive servers in: rotated by `turn` to spread the load, servers that
+/// recently failed to answer last (still tried, in case they are back).
+pub fn order<T>(mut servers: Vec<T>, turn: usize, suspect: impl Fn(&T) -> bool) -> Vec<T> {
+    if servers.is_empty() {
+        return servers;
+    }
+    let n = servers.len();
+    servers.rotate_left(turn % n);
+    let (mut fresh, late): (Vec<T>, Vec<T>) = servers.into_iter().partition(|s| !suspect(s));
+    fresh.extend(late);
+    fresh
+}
 
 /// Shortest per-server timeout of an ordinary request.
 pub const MIN_TRY: Duration = Duration::from_secs(1);
@@ -83,12 +112,19 @@ pub async fn forward(
     call: Call,
     deadline: Deadline,
 ) -> Result<Response, ApiError> {
-    let mut servers = mesh.alive_in_region(region);
+    let servers = mesh.alive_in_region(region);
     if servers.is_empty() {
         return Err(ApiError::NoPathToRegion);
     }
-    let start = ROTATE.fetch_add(1, Ordering::Relaxed) % servers.len();
-    servers.rotate_left(start);
+    let now = Instant::now();
+    let servers = {
+        let suspects = suspects();
+        order(servers, ROTATE.fetch_add(1, Ordering::Relaxed), |m| {
+            suspects
+                .get(&m.addr)
+                .is_some_and(|at| now.duration_since(*at) < SUSPECT_FOR)
+        })
+    };
     let stream = call.stream;
     let msg = Bytes::from(wire::encode(&ForwardRequest::Call(call)).map_err(internal)?);
     let began = Instant::now();
@@ -104,11 +140,13 @@ pub async fn forward(
             .await
         {
             Ok(reply) => {
+                suspects().remove(&server.addr);
                 let reply: ForwardReply = wire::decode(&reply).map_err(internal)?;
                 return response(mesh.clone(), server.addr, reply, stream);
             }
             Err(e) => {
                 tracing::warn!(server = %server.name, error = %e, "forwarding to region failed, trying another server");
+                suspects().insert(server.addr, Instant::now());
                 failures.push(format!("{}: {e}", server.name));
             }
         }
@@ -244,6 +282,14 @@ fn done(mut guard: CancelOnDrop) -> (CancelOnDrop, Option<Vec<u8>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn servers_rotate_and_suspects_go_last() {
+        assert_eq!(order(vec![1, 2, 3], 1, |_| false), [2, 3, 1]);
+        assert_eq!(order(vec![1, 2, 3], 4, |&s| s == 2), [3, 1, 2]);
+        assert_eq!(order(vec![1, 2, 3], 0, |_| true), [1, 2, 3]);
+        assert!(order(Vec::<u8>::new(), 7, |_| false).is_empty());
+    }
 
     #[test]
     fn ordinary_budget_is_shared_blocking_is_not() {
