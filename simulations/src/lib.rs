@@ -4,7 +4,10 @@
 //!   clock): join/update spread, failure detection, false failures, bandwidth.
 //! * [`plot`]: SVG charts of simulation results for BENCHMARKS.md.
 //! * [`dev_agent`]: a real `nomad agent -dev` for the benchmark binaries.
+//! * [`federation`]: many regions in one mesh, a partition and a heal, with the forwarding rule replayed
+//!   against each server's view.
 
 pub mod dev_agent;
+pub mod federation;
 pub mod mesh;
 pub mod plot;

@@ -243,6 +243,34 @@ mod tests {
     }
 
     #[test]
+    fn advertised_serf_address_is_separate_from_rpc() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("agent.hcl");
+        std::fs::write(
+            &file,
+            "bind_addr = \"127.0.0.1\"\nadvertise {\n  serf = \"203.0.113.7:7648\"\n  rpc = \"10.0.0.5\"\n}\n",
+        )
+        .unwrap();
+        let flags = crate::config::Flags {
+            dev: true,
+            config: vec![file],
+            ..Default::default()
+        };
+        let c = crate::config::build(&flags).unwrap();
+        let s = mesh_settings(&c, "127.0.0.1:4646".parse().unwrap());
+        // The mesh binds locally but tells the others the NAT address; RPC keeps its own.
+        assert_eq!(s.bind, "127.0.0.1:4648".parse::<SocketAddr>().unwrap());
+        assert_eq!(
+            s.advertise,
+            Some("203.0.113.7:7648".parse::<SocketAddr>().unwrap())
+        );
+        assert_eq!(
+            s.meta.rpc_addr,
+            "10.0.0.5:4647".parse::<SocketAddr>().unwrap()
+        );
+    }
+
+    #[test]
     fn meta_carries_nomad_tags() {
         let flags = crate::config::Flags {
             dev: true,

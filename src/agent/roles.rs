@@ -145,6 +145,8 @@ pub async fn start(
         },
         forward_to_leader,
     ));
+    // Other regions' servers forward requests here over the mesh; they are replayed into this router.
+    api::forward::install(mesh.handle(), router.clone());
     let rpc_server = RpcServer::start(
         endpoint.clone(),
         region.clone(),

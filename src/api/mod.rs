@@ -10,6 +10,7 @@ pub mod client_files;
 pub mod client_fs;
 pub mod error;
 pub mod evals;
+pub mod forward;
 pub mod job;
 pub mod jobs;
 pub mod log_stream;
@@ -120,6 +121,11 @@ pub fn router(state: ApiState) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Requests for another region go over the mesh before any handler sees them.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            forward::route,
+        ))
         .with_state(state)
 }
 

@@ -53,10 +53,15 @@ pub struct Client {
 
 impl Client {
     pub fn new(config: ClientConfig) -> Self {
+        // Blocking queries wait up to 5 minutes on the server.
+        Self::with_timeout(config, Duration::from_secs(330))
+    }
+
+    /// A client whose every call gives up after `timeout` (quick lookups that must not hang).
+    pub fn with_timeout(config: ClientConfig, timeout: Duration) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            // Blocking queries wait up to 5 minutes on the server.
-            .timeout_global(Some(Duration::from_secs(330)))
+            .timeout_global(Some(timeout))
             .build()
             .new_agent();
         Client { config, agent }

@@ -17,6 +17,9 @@
 //! * `cluster` (durable server restart, client-only agents over RPC, a dead client's allocations replaced,
 //!   wrong-region clients, client restart re-attach) and `raft_cluster` (three servers, leader SIGKILL,
 //!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them).
+//! * `federation` runs one server+client agent per region (`federation_support`), federates them and
+//!   forwards requests, log follows and failures between regions; `federation_cut` cuts one off and
+//!   brings it back.
 
 mod jobspec_corpus;
 mod jobspec_coverage;
@@ -39,3 +42,8 @@ mod walkthrough;
 mod mesh_members;
 mod mesh_security;
 mod mesh_support;
+
+// Three regions federated over the mesh: forwarding, streaming, a lost region, NAT, pruning.
+mod federation;
+mod federation_cut;
+mod federation_support;

@@ -127,6 +127,11 @@ impl ServerAgent {
         }
     }
 
+    /// The process ID, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// True while the process runs.
     pub fn running(&mut self) -> bool {
         self.child

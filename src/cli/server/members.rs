@@ -4,12 +4,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
 use serde::Deserialize;
 
+use crate::api_client::Client;
 use crate::cli::format::format_list;
 use crate::cli::{CliError, GlobalOpts};
+
+/// How long one region's leader lookup may take (the forwarding server gives up on a dead region in
+/// under 5 s).
+const LEADER_TIMEOUT: Duration = Duration::from_secs(6);
 
 #[derive(Debug, Args)]
 pub struct MembersArgs {
@@ -56,25 +62,7 @@ pub fn run(args: &MembersArgs, global: &GlobalOpts) -> Result<ExitCode, CliError
         .filter(|m| m.status != "left")
         .map(|m| tag(m, "region"))
         .collect();
-    let mut leaders: BTreeMap<&str, Option<String>> = BTreeMap::new();
-    let mut warnings = Vec::new();
-    for region in regions {
-        let lookup = global.client_for_region(Some(region));
-        match lookup.get::<String>("/v1/status/leader", &[]) {
-            Ok((addr, _)) if !addr.is_empty() => {
-                leaders.insert(region, Some(addr));
-            }
-            Ok(_) => {
-                leaders.insert(region, None);
-                warnings.push(format!("Region \"{region}\": no cluster leader"));
-            }
-            Err(e) => {
-                leaders.insert(region, None);
-                warnings.push(format!("Region \"{region}\": {e}"));
-            }
-        }
-    }
-
+    let (leaders, warnings) = region_leaders(global, regions);
     let mut header = "Name|Address|Port|Status|Leader".to_owned();
     if args.verbose {
         header.push_str("|Protocol");
@@ -113,6 +101,56 @@ pub fn run(args: &MembersArgs, global: &GlobalOpts) -> Result<ExitCode, CliError
         eprintln!("Warning: could not determine the leader of {w}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Asks every region for its leader at once (forwarded `/v1/status/leader?region=X`), each within
+/// [`LEADER_TIMEOUT`]: a region that is down or cut off costs seconds, not the command.
+fn region_leaders<'a>(
+    global: &GlobalOpts,
+    regions: BTreeSet<&'a str>,
+) -> (BTreeMap<&'a str, Option<String>>, Vec<String>) {
+    let answers: Vec<(&str, Result<String, String>)> = std::thread::scope(|scope| {
+        let asks: Vec<_> = regions
+            .into_iter()
+            .map(|region| {
+                let config = global.client_for_region(Some(region)).config().clone();
+                let lookup = Client::with_timeout(config, LEADER_TIMEOUT);
+                let ask = scope.spawn(move || {
+                    lookup
+                        .get::<String>("/v1/status/leader", &[])
+                        .map(|(addr, _)| addr)
+                        .map_err(|e| e.to_string())
+                });
+                (region, ask)
+            })
+            .collect();
+        asks.into_iter()
+            .map(|(region, ask)| {
+                let answer = ask
+                    .join()
+                    .unwrap_or_else(|_| Err("leader lookup failed".to_owned()));
+                (region, answer)
+            })
+            .collect()
+    });
+    let mut leaders = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for (region, answer) in answers {
+        match answer {
+            Ok(addr) if !addr.is_empty() => {
+                leaders.insert(region, Some(addr));
+            }
+            Ok(_) => {
+                leaders.insert(region, None);
+                warnings.push(format!("Region \"{region}\": no cluster leader"));
+            }
+            Err(e) => {
+                leaders.insert(region, None);
+                warnings.push(format!("Region \"{region}\": {e}"));
+            }
+        }
+    }
+    (leaders, warnings)
 }
 
 fn tag<'a>(m: &'a AgentMember, key: &str) -> &'a str {
