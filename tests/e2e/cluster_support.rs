@@ -2,7 +2,6 @@
 //! SIGTERM or SIGKILL, start it again on the same data dir and ports, query its HTTP API. Processes are
 //! killed and data dirs removed when the guards drop, also on test failure.
 
-use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::thread;
@@ -13,19 +12,7 @@ use serde_json::Value;
 use super::dev_agent::PATIENCE;
 use super::support::NOMAD;
 
-pub fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free tcp port")
-}
-
-pub fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .expect("free udp port")
-}
+pub use super::dev_agent::{free_tcp_port, free_udp_port};
 
 /// One agent process (restartable) with its config file, data dir and log.
 pub struct AgentProc {
