@@ -114,7 +114,9 @@ impl Client {
         )];
         // Denied drivers are not even fingerprinted (a docker engine may hang).
         if config.driver_permitted("exec") {
-            driver_list.push(Arc::new(drivers::exec::ExecDriver::new()));
+            driver_list.push(Arc::new(
+                drivers::exec::ExecDriver::new().with_state_dir(config.state_dir()),
+            ));
         }
         if config.driver_permitted("docker") {
             driver_list.push(Arc::new(drivers::docker::DockerDriver::from_env()));

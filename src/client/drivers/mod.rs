@@ -8,8 +8,8 @@ pub mod docker;
 pub mod exec;
 pub mod local_exec;
 mod mock;
+mod process;
 mod raw_exec;
-mod raw_exec_state;
 pub mod session;
 pub mod signal;
 

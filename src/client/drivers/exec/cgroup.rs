@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The cgroup hierarchy this host offers for cpu and memory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Hierarchy {
     /// Unified hierarchy with the `cpu` and `memory` controllers at `root`.
     V2 {
@@ -235,6 +235,22 @@ impl TaskCgroup {
             }
         }
         Ok(())
+    }
+
+    /// The group of a task a previous client created (from its record): nothing is
+    /// created or changed, its limits are still the kernel's.
+    pub fn reopen(hierarchy: Hierarchy, dirs: Vec<PathBuf>) -> Option<Self> {
+        (!dirs.is_empty()).then_some(Self { hierarchy, dirs })
+    }
+
+    /// The hierarchy the group lives in.
+    pub fn hierarchy(&self) -> &Hierarchy {
+        &self.hierarchy
+    }
+
+    /// The group's directories (v1: memory first, then cpu and cpuacct when distinct).
+    pub fn dirs(&self) -> &[PathBuf] {
+        &self.dirs
     }
 
     /// The `cgroup.procs` files a process writes `0` into to join the group.

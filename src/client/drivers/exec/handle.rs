@@ -2,8 +2,11 @@
 //! only the task itself feels them), stop escalates to SIGKILL after the timeout,
 //! usage comes from its cgroup, and when it ends the waiter reads the OOM counter,
 //! kills whatever is left in the cgroup and removes it before reporting the exit.
+//! A task taken over after a client restart (`adopt`) is the same handle, its exit
+//! noticed through the shared `process` watcher.
 
-use std::os::unix::process::ExitStatusExt;
+use std::future::Future;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,8 +16,10 @@ use tokio::task::JoinHandle;
 
 use super::cgroup::TaskCgroup;
 use super::enter::Entry;
+use super::state;
 use super::usage::CgroupTracker;
 use crate::client::drivers::local_exec::{EnterHook, ExecContext};
+use crate::client::drivers::process::{self, ProcessGroup};
 use crate::client::drivers::{
     BoxFuture, ExecRequest, ExecSession, ExitResult, TaskHandle, local_exec, signal,
 };
@@ -28,9 +33,8 @@ const LOG_DRAIN: Duration = Duration::from_millis(250);
 
 /// A running exec task.
 pub struct ExecHandle {
-    /// Host PID of the supervisor, leader of the task's process group.
-    pid: u32,
-    exit: watch::Receiver<Option<ExitResult>>,
+    /// The supervisor (host PID, leader of the task's process group) and its exit.
+    group: ProcessGroup,
     cgroup: Arc<TaskCgroup>,
     /// How to run another command inside the task.
     entry: Entry,
@@ -41,36 +45,65 @@ pub struct ExecHandle {
     mhz: f64,
 }
 
+/// What the waiter of a task cleans up once it has ended.
+pub struct Teardown {
+    pub cgroup: Arc<TaskCgroup>,
+    /// The log pumps, drained briefly.
+    pub pumps: Vec<JoinHandle<()>>,
+    /// The task's record (with a state dir), removed.
+    pub record: Option<PathBuf>,
+}
+
 impl ExecHandle {
-    /// Watches `child` (the supervisor) until it exits, then cleans up `cgroup`.
+    /// Watches `child` (the supervisor) until it exits, then cleans up.
     pub fn watch(
         mut child: Child,
-        cgroup: Arc<TaskCgroup>,
+        teardown: Teardown,
         entry: Entry,
         exec_ctx: ExecContext,
-        pumps: Vec<JoinHandle<()>>,
         mhz: f64,
     ) -> Self {
         let pid = child.id().unwrap_or(0);
+        Self::supervised(pid, entry, exec_ctx, mhz, teardown, async move {
+            process::exit_of(child.wait().await)
+        })
+    }
+
+    /// Takes over the supervisor `pid` a previous client started (not our child):
+    /// its exit is noticed when it is gone, its status is unknown.
+    pub fn adopt(
+        pid: u32,
+        start_ticks: u64,
+        teardown: Teardown,
+        entry: Entry,
+        exec_ctx: ExecContext,
+        mhz: f64,
+    ) -> Self {
+        Self::supervised(pid, entry, exec_ctx, mhz, teardown, async move {
+            process::wait_gone(pid, start_ticks).await;
+            process::unknown_exit()
+        })
+    }
+
+    /// The handle, with a waiter that awaits `exited`, then reads the OOM counter,
+    /// empties and removes the cgroup, drains the logs, forgets the record, ends the
+    /// `alloc exec` sessions and reports.
+    fn supervised(
+        pid: u32,
+        entry: Entry,
+        exec_ctx: ExecContext,
+        mhz: f64,
+        teardown: Teardown,
+        exited: impl Future<Output = ExitResult> + Send + 'static,
+    ) -> Self {
         let (tx, rx) = watch::channel(None);
-        let cg = cgroup.clone();
+        let cgroup = teardown.cgroup.clone();
         let sessions_end = exec_ctx.task_stopped.clone();
-        // The waiter owns the child; it ends when the supervisor does, which `stop` forces.
+        // The waiter ends when the supervisor does, which `stop` forces.
         tokio::spawn(async move {
-            let mut result = match child.wait().await {
-                Ok(status) => ExitResult {
-                    exit_code: status.code().unwrap_or(0),
-                    signal: status.signal().unwrap_or(0),
-                    ..Default::default()
-                },
-                Err(e) => ExitResult {
-                    exit_code: -1,
-                    err: Some(e.to_string()),
-                    ..Default::default()
-                },
-            };
+            let mut result = exited.await;
             let oom = {
-                let cg = cg.clone();
+                let cg = teardown.cgroup.clone();
                 tokio::task::spawn_blocking(move || {
                     let oom = cg.oom_kills() > 0;
                     cg.destroy();
@@ -83,48 +116,23 @@ impl ExecHandle {
                 result.oom_killed = true;
                 result.err = Some(OOM_MESSAGE.into());
             }
-            for p in pumps {
+            for p in teardown.pumps {
                 let _ = tokio::time::timeout(LOG_DRAIN, p).await;
+            }
+            if let Some(path) = &teardown.record {
+                state::remove(path);
             }
             // `alloc exec` sessions end with the task.
             sessions_end.cancel();
             let _ = tx.send(Some(result));
         });
         Self {
-            pid,
-            exit: rx,
+            group: ProcessGroup::new(pid, rx),
             cgroup,
             entry,
             exec_ctx,
             cpu: Mutex::new(CgroupTracker::default()),
             mhz,
-        }
-    }
-
-    fn exited(&self) -> bool {
-        self.exit.borrow().is_some()
-    }
-
-    fn kill_group(&self, sig: i32) {
-        if self.pid == 0 {
-            return;
-        }
-        // SAFETY: kill has no memory preconditions; the group is the supervisor's,
-        // created with process_group(0) at spawn.
-        unsafe {
-            libc::kill(-(self.pid as i32), sig);
-        }
-    }
-
-    async fn wait_exit(&self) -> ExitResult {
-        let mut rx = self.exit.clone();
-        match rx.wait_for(|r| r.is_some()).await {
-            Ok(r) => r.clone().unwrap_or_default(),
-            Err(_) => ExitResult {
-                exit_code: -1,
-                err: Some("task waiter vanished".into()),
-                ..Default::default()
-            },
         }
     }
 
@@ -137,7 +145,7 @@ impl ExecHandle {
         let Some((program, args)) = argv.split_first() else {
             return Err(ClientError::TaskConfig("no command given".into()));
         };
-        if self.exited() {
+        if self.group.exited() {
             return Err(ClientError::TaskNotRunning);
         }
         let entry = Entry {
@@ -161,46 +169,46 @@ impl ExecHandle {
 
 impl TaskHandle for ExecHandle {
     fn pid(&self) -> Option<u32> {
-        Some(self.pid)
+        Some(self.group.pid())
     }
 
     fn wait(&self) -> BoxFuture<'_, ExitResult> {
-        Box::pin(self.wait_exit())
+        Box::pin(self.group.wait_exit())
     }
 
     fn signal(&self, name: &str) -> Result<()> {
         let sig = signal::parse(name)?;
-        if self.exited() {
+        if self.group.exited() {
             return Err(ClientError::TaskNotRunning);
         }
-        self.kill_group(sig);
+        self.group.kill(sig);
         Ok(())
     }
 
     fn stop(&self, name: &str, timeout: Duration) -> BoxFuture<'_, ExitResult> {
         let sig = signal::parse(name).unwrap_or(libc::SIGINT);
         Box::pin(async move {
-            if !self.exited() {
-                self.kill_group(sig);
-                if tokio::time::timeout(timeout, self.wait_exit())
+            if !self.group.exited() {
+                self.group.kill(sig);
+                if tokio::time::timeout(timeout, self.group.wait_exit())
                     .await
                     .is_err()
                 {
                     // The group, and anything that left it but not the cgroup.
-                    self.kill_group(libc::SIGKILL);
+                    self.group.kill(libc::SIGKILL);
                     let cg = self.cgroup.clone();
                     let _ =
                         tokio::task::spawn_blocking(move || cg.kill_all(Duration::from_secs(5)))
                             .await;
                 }
             }
-            self.wait_exit().await
+            self.group.wait_exit().await
         })
     }
 
     fn exec(&self, req: ExecRequest) -> BoxFuture<'_, Result<ExecSession>> {
         Box::pin(async move {
-            if self.exited() {
+            if self.group.exited() {
                 return Err(ClientError::TaskNotRunning);
             }
             // The session's own setsid/TIOCSCTTY (with a tty) makes the entry process

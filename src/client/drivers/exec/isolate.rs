@@ -45,6 +45,10 @@ pub struct Isolation {
     /// Namespaces to unshare (`CLONE_NEW*`); mount and UTS always, PID and IPC
     /// unless the task asked for the host's.
     pub namespaces: libc::c_int,
+    /// Descriptors the supervisor keeps open, ascending (-1: none): the read ends of
+    /// the task's log FIFOs, so that the task never writes into a pipe nobody holds
+    /// while no agent reads (see `state`).
+    pub keep_fds: [libc::c_int; 2],
 }
 
 /// The kernel's highest capability number, for `Isolation`.
@@ -187,7 +191,7 @@ impl Isolation {
             if task == 0 {
                 return self.become_task();
             }
-            supervise(task, init)
+            supervise(task, init, &self.keep_fds)
         }
     }
 
@@ -324,11 +328,12 @@ unsafe fn run_init() -> ! {
 
 /// The supervisor: waits for the task, ends the namespace, and exits as the task did
 /// so the agent's wait sees the task's own exit code or signal.
-unsafe fn supervise(task: libc::pid_t, init: libc::pid_t) -> ! {
+unsafe fn supervise(task: libc::pid_t, init: libc::pid_t, keep: &[libc::c_int; 2]) -> ! {
     // SAFETY: raw syscalls only.
     unsafe {
-        // Drop the spawn's error pipe and the logs: the task holds its own copies.
-        close_all_fds();
+        // Drop the spawn's error pipe and the logs (the task holds its own copies),
+        // all but the FIFO read ends it holds for the task.
+        close_fds_except(keep);
         let status = wait_child(task);
         libc::kill(init, libc::SIGKILL);
         libc::waitpid(init, std::ptr::null_mut(), 0);
@@ -356,6 +361,41 @@ pub(super) unsafe fn close_all_fds() {
         };
         for fd in 0..max {
             libc::close(fd);
+        }
+    }
+}
+
+/// Closes every file descriptor but `keep` (ascending, -1 for none), as
+/// `close_all_fds`.
+///
+/// # Safety
+/// Async-signal-safe.
+unsafe fn close_fds_except(keep: &[libc::c_int; 2]) {
+    // SAFETY: raw syscalls.
+    unsafe {
+        let mut from: u32 = 0;
+        let mut ranged = true;
+        for &k in keep.iter().filter(|k| **k >= 0) {
+            let k = k as u32;
+            if k > from {
+                ranged &= libc::syscall(libc::SYS_close_range, from, k - 1, 0u32) == 0;
+            }
+            from = k + 1;
+        }
+        ranged &= libc::syscall(libc::SYS_close_range, from, u32::MAX, 0u32) == 0;
+        if ranged {
+            return;
+        }
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        let max = if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
+            lim.rlim_cur.min(1 << 20) as libc::c_int
+        } else {
+            1024
+        };
+        for fd in 0..max {
+            if !keep.contains(&fd) {
+                libc::close(fd);
+            }
         }
     }
 }

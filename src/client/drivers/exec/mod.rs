@@ -11,7 +11,9 @@
 //! usage, OOM), `chroot` (the root filesystem plan), `user` (passwd lookup),
 //! `isolate` (what runs between fork and exec), `enter` (a command inside a
 //! running task, for `alloc exec`), `handle` (the running task),
-//! `usage` (cgroup readings into Nomad's stats).
+//! `usage` (cgroup readings into Nomad's stats), `state` (the records a
+//! restarted client finds), `logs` (pipes or FIFOs for the task's output),
+//! `recover` (taking over a task a previous client left running).
 
 mod caps;
 mod cgroup;
@@ -20,6 +22,9 @@ mod enter;
 mod fingerprint;
 mod handle;
 mod isolate;
+mod logs;
+mod recover;
+mod state;
 #[cfg(test)]
 mod tests;
 mod usage;
@@ -35,7 +40,7 @@ use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
 use super::capabilities::{Capabilities, FsIsolation};
-use super::{BoxFuture, Driver, TaskHandle, TaskSpec, local_exec};
+use super::{BoxFuture, Driver, TaskHandle, TaskSpec, local_exec, process};
 use crate::client::error::{ClientError, Result};
 
 pub(crate) use cgroup::TaskCgroup;
@@ -58,6 +63,8 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 #[derive(Debug, Clone)]
 pub struct ExecDriver {
     host: HostSupport,
+    /// The client's state dir (`data_dir/client`), where running tasks are recorded.
+    state_dir: Option<PathBuf>,
 }
 
 impl Default for ExecDriver {
@@ -74,7 +81,22 @@ impl ExecDriver {
 
     /// A driver believing `host` (tests of the unhealthy paths).
     pub fn with_support(host: HostSupport) -> Self {
-        Self { host }
+        Self {
+            host,
+            state_dir: None,
+        }
+    }
+
+    /// Records running tasks under `dir` (their output then goes through FIFOs there)
+    /// and recovers the ones recorded there.
+    pub fn with_state_dir(mut self, dir: PathBuf) -> Self {
+        self.state_dir = Some(dir);
+        self
+    }
+
+    /// `spec`'s task, if a previous client left it running (see `recover`).
+    pub async fn recover_task(&self, spec: &mut TaskSpec) -> Option<ExecHandle> {
+        recover::recover(self.state_dir.as_ref()?, spec).await
     }
 
     fn start_task(&self, mut spec: TaskSpec) -> Result<ExecHandle> {
@@ -125,7 +147,7 @@ impl ExecDriver {
             caps,
             tty: false,
         };
-        let iso = isolate::Isolation {
+        let mut iso = isolate::Isolation {
             cgroup_procs,
             chroot: plan,
             uid: user.uid,
@@ -133,6 +155,7 @@ impl ExecDriver {
             cap_last: isolate::cap_last(),
             caps,
             namespaces,
+            keep_fds: [-1, -1],
         };
         let mut env: BTreeMap<String, String> = spec
             .env
@@ -145,23 +168,49 @@ impl ExecDriver {
             .or_insert_with(|| user.home.clone());
         env.entry("USER".into())
             .or_insert_with(|| user.name.clone());
+        let record = self
+            .state_dir
+            .as_ref()
+            .map(|d| state::record_path(d, &spec.alloc_id, &spec.task_name));
+        let fifo = |stream: &str| record.as_ref().map(|r| state::fifo_path(r, stream));
+        let streams = logs::Stream::new(spec.stdout.take(), fifo("stdout")).and_then(|out| {
+            Ok((out, logs::Stream::new(spec.stderr.take(), fifo("stderr"))?))
+        });
+        let (mut out, mut err) = match streams {
+            Ok(s) => s,
+            Err(e) => {
+                cg.destroy();
+                record.as_deref().map(state::remove);
+                return Err(ClientError::DriverStart {
+                    message: format!("failed to set up the task's log FIFOs: {e}"),
+                    recoverable: true,
+                });
+            }
+        };
+        iso.keep_fds = [out.keep_fd(), err.keep_fd()];
+        iso.keep_fds.sort_unstable();
         let mut cmd = Command::new(inside(&command));
         cmd.args(args.iter().map(|a| inside(a)))
             .env_clear()
             .envs(&env)
             .stdin(Stdio::null())
-            .stdout(piped_if(spec.stdout.is_some()))
-            .stderr(piped_if(spec.stderr.is_some()))
+            .stdout(out.stdio())
+            .stderr(err.stdio())
             .process_group(0)
             .kill_on_drop(false);
         // SAFETY: `enter` only makes async-signal-safe calls on data prepared above.
         unsafe {
             cmd.pre_exec(move || iso.enter());
         }
-        let mut child = match cmd.spawn() {
+        let spawned = cmd.spawn();
+        // The agent's copies of the FIFOs' write ends: only the task may hold them, or
+        // the logs never see EOF.
+        drop(cmd);
+        let mut child = match spawned {
             Ok(c) => c,
             Err(e) => {
                 cg.destroy();
+                record.as_deref().map(state::remove);
                 if let Some(message) = isolate::describe(&e) {
                     return Err(ClientError::DriverStart {
                         message,
@@ -177,14 +226,27 @@ impl ExecDriver {
                 });
             }
         };
-        entry.ns = enter::Entry::ns_of(child.id().unwrap_or(0));
-        let mut pumps = Vec::new();
-        if let (Some(out), Some(rot)) = (child.stdout.take(), spec.stdout.take()) {
-            pumps.push(tokio::spawn(rot.pump(out)));
+        let pid = child.id().unwrap_or(0);
+        entry.ns = enter::Entry::ns_of(pid);
+        if let (Some(path), Some(start_ticks)) = (&record, process::start_ticks(pid)) {
+            let rec = state::ExecRecord {
+                pid,
+                start_ticks,
+                hierarchy: cg.hierarchy().clone(),
+                cgroup_dirs: cg.dirs().to_vec(),
+                uid: user.uid,
+                gid: user.gid,
+                caps,
+                env: env.clone(),
+                stdout_fifo: out.path(),
+                stderr_fifo: err.path(),
+            };
+            state::save(path, &rec);
         }
-        if let (Some(err), Some(rot)) = (child.stderr.take(), spec.stderr.take()) {
-            pumps.push(tokio::spawn(rot.pump(err)));
-        }
+        let pumps = [out.pump(child.stdout.take()), err.pump(child.stderr.take())]
+            .into_iter()
+            .flatten()
+            .collect();
         let exec_ctx = local_exec::ExecContext {
             // Only the hook's chdir("/") inside the task's root matters; the host's
             // task dir is where the spawn starts before entering.
@@ -193,12 +255,16 @@ impl ExecDriver {
             enter: None,
             task_stopped: CancellationToken::new(),
         };
+        let teardown = handle::Teardown {
+            cgroup: cg,
+            pumps,
+            record,
+        };
         Ok(ExecHandle::watch(
             child,
-            cg,
+            teardown,
             entry,
             exec_ctx,
-            pumps,
             spec.mhz_per_core,
         ))
     }
@@ -214,10 +280,6 @@ fn mode<'a>(config: &'a BTreeMap<String, serde_json::Value>, key: &str) -> Resul
             "{key} must be \"private\" or \"host\", got {other}"
         ))),
     }
-}
-
-fn piped_if(on: bool) -> Stdio {
-    if on { Stdio::piped() } else { Stdio::null() }
 }
 
 /// `cgroup.procs` paths of `cg` as C strings, for a `pre_exec` hook.
@@ -272,10 +334,25 @@ impl Driver for ExecDriver {
         }
     }
 
-    fn start(&self, spec: TaskSpec) -> BoxFuture<'_, Result<Box<dyn TaskHandle>>> {
+    fn start(&self, mut spec: TaskSpec) -> BoxFuture<'_, Result<Box<dyn TaskHandle>>> {
         Box::pin(async move {
+            // A recorded task still running is this one: its cgroup is taken, and a
+            // second copy must not start.
+            if let Some(h) = self.recover_task(&mut spec).await {
+                return Ok(Box::new(h) as Box<dyn TaskHandle>);
+            }
             let h = self.start_task(spec)?;
             Ok(Box::new(h) as Box<dyn TaskHandle>)
+        })
+    }
+
+    fn recover<'a>(
+        &'a self,
+        spec: &'a mut TaskSpec,
+    ) -> BoxFuture<'a, Result<Option<Box<dyn TaskHandle>>>> {
+        Box::pin(async move {
+            let h = self.recover_task(spec).await;
+            Ok(h.map(|h| Box::new(h) as Box<dyn TaskHandle>))
         })
     }
 }

@@ -4,22 +4,19 @@
 //! when it exits. [`adopt`] turns a live record into a handle on the process, as the docker driver
 //! re-attaches to its labelled containers.
 //!
-//! An adopted process is not this agent's child: its exit is noticed by polling `/proc`, and its exit
-//! status cannot be known. Its output pipes died with the previous agent, so output written after the
+//! An adopted process is not this agent's child: its exit is noticed through a pidfd (or by polling
+//! `/proc`), and its exit status cannot be known. Its output pipes died with the previous agent, so output written after the
 //! restart is not captured.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use super::ExitResult;
+use crate::client::drivers::ExitResult;
+use crate::client::drivers::process::{self, start_ticks};
 use crate::client::stats::CpuTracker;
-
-/// How often an adopted process is checked for exit.
-const POLL: Duration = Duration::from_millis(200);
 
 /// One running task, as recorded on disk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,19 +32,6 @@ pub fn record_path(state_dir: &Path, alloc_id: &str, task: &str) -> PathBuf {
         .join("raw_exec")
         .join(alloc_id)
         .join(format!("{task}.json"))
-}
-
-/// The start time of `pid`, or `None` when no such process runs (zombies count as gone).
-pub fn start_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // `rest` starts at field 3 (state).
-    if fields.first() == Some(&"Z") {
-        return None;
-    }
-    fields.get(19)?.parse().ok()
 }
 
 /// Records `pid` as the task's process.
@@ -98,17 +82,9 @@ pub fn adopt(record: TaskRecord, path: PathBuf) -> Adopted {
     let (tx, rx) = watch::channel(None);
     let pid = record.pid;
     tokio::spawn(async move {
-        while start_ticks(pid) == Some(record.start_ticks) {
-            tokio::time::sleep(POLL).await;
-        }
+        process::wait_gone(pid, record.start_ticks).await;
         remove(&path);
-        let _ = tx.send(Some(ExitResult {
-            exit_code: -1,
-            err: Some(
-                "exit status unknown: the task was re-attached after a client restart".into(),
-            ),
-            ..Default::default()
-        }));
+        let _ = tx.send(Some(process::unknown_exit()));
     });
     Adopted {
         pid,
@@ -122,6 +98,7 @@ mod tests {
     use super::*;
     use crate::client::drivers::{Driver, RawExecDriver, TaskSpec};
     use std::collections::BTreeMap;
+    use std::time::Duration;
 
     fn spec(dir: &Path) -> TaskSpec {
         TaskSpec {
