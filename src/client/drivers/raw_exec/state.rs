@@ -124,12 +124,22 @@ mod tests {
     async fn a_second_driver_on_the_same_state_dir_reattaches() {
         let tmp = tempfile::tempdir().unwrap();
         let state = tmp.path().join("client");
-        let first = RawExecDriver::new(true).with_state_dir(state.clone());
-        let h1 = first.start(spec(tmp.path())).await.unwrap();
-        let pid = h1.pid().unwrap();
-        // The first handle is forgotten, as when its client dies; the process keeps running.
-        drop(h1);
-        drop(first);
+        // The first client runs in a runtime of its own, shut down as when the client dies:
+        // its waiter goes (in this runtime it would live on and clean up behind the second
+        // client's back), the process keeps running.
+        let (first_state, task_dir) = (state.clone(), tmp.path().to_path_buf());
+        let first = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            let pid = rt.block_on(async {
+                let first = RawExecDriver::new(true).with_state_dir(first_state);
+                first.start(spec(&task_dir)).await.unwrap().pid().unwrap()
+            });
+            drop(rt);
+            pid
+        });
+        let pid = tokio::task::spawn_blocking(move || first.join().unwrap())
+            .await
+            .unwrap();
         let second = RawExecDriver::new(true).with_state_dir(state.clone());
         let h2 = second.start(spec(tmp.path())).await.unwrap();
         assert_eq!(h2.pid(), Some(pid), "re-attached, not started again");

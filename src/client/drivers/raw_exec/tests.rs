@@ -2,6 +2,9 @@
 //! accounting and cleanup, `alloc exec`.
 
 use super::*;
+use std::time::Duration;
+
+use crate::client::drivers::ExecRequest;
 use crate::client::logs::{LogRotator, log_path};
 
 fn spec(dir: &std::path::Path, script: &str) -> TaskSpec {
