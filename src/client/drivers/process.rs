@@ -184,6 +184,11 @@ mod tests {
         assert_eq!((r.exit_code, r.signal), (0, libc::SIGTERM));
         let r = exit_of(Err(std::io::Error::other("boom")));
         assert_eq!((r.exit_code, r.err.as_deref()), (-1, Some("boom")));
-        assert!(unknown_exit().err.unwrap().starts_with("exit status unknown"));
+        assert!(
+            unknown_exit()
+                .err
+                .unwrap()
+                .starts_with("exit status unknown")
+        );
     }
 }

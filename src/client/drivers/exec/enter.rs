@@ -18,7 +18,8 @@
 use std::ffi::CString;
 use std::io;
 
-use super::isolate::{become_user, check, close_all_fds, mirror_exit, wait_child};
+use super::isolate::become_user;
+use super::sys::{check, close_all_fds, mirror_exit, wait_child};
 
 /// Namespaces entered, by their `/proc/<pid>/ns` file and `setns` type.
 const NAMESPACES: [(&str, libc::c_int); 4] = [

@@ -13,7 +13,9 @@
 //! running task, for `alloc exec`), `handle` (the running task),
 //! `usage` (cgroup readings into Nomad's stats), `state` (the records a
 //! restarted client finds), `logs` (pipes or FIFOs for the task's output),
-//! `recover` (taking over a task a previous client left running).
+//! `recover` (taking over a task a previous client left running), `sys`
+//! (async-signal-safe helpers of the forked processes), `hierarchy` (which
+//! cgroup hierarchy the host has).
 
 mod caps;
 mod cgroup;
@@ -21,10 +23,12 @@ mod chroot;
 mod enter;
 mod fingerprint;
 mod handle;
+mod hierarchy;
 mod isolate;
 mod logs;
 mod recover;
 mod state;
+mod sys;
 #[cfg(test)]
 mod tests;
 mod usage;
@@ -43,10 +47,11 @@ use super::capabilities::{Capabilities, FsIsolation};
 use super::{BoxFuture, Driver, TaskHandle, TaskSpec, local_exec, process};
 use crate::client::error::{ClientError, Result};
 
+pub use cgroup::Limits;
 pub(crate) use cgroup::TaskCgroup;
-pub use cgroup::{Hierarchy, Limits};
 pub use fingerprint::{HostSupport, NO_CGROUPS, NOT_ROOT};
 pub use handle::{ExecHandle, OOM_MESSAGE};
+pub use hierarchy::Hierarchy;
 pub(crate) use isolate::join_cgroups;
 pub(crate) use usage::CgroupTracker;
 
@@ -173,9 +178,8 @@ impl ExecDriver {
             .as_ref()
             .map(|d| state::record_path(d, &spec.alloc_id, &spec.task_name));
         let fifo = |stream: &str| record.as_ref().map(|r| state::fifo_path(r, stream));
-        let streams = logs::Stream::new(spec.stdout.take(), fifo("stdout")).and_then(|out| {
-            Ok((out, logs::Stream::new(spec.stderr.take(), fifo("stderr"))?))
-        });
+        let streams = logs::Stream::new(spec.stdout.take(), fifo("stdout"))
+            .and_then(|out| Ok((out, logs::Stream::new(spec.stderr.take(), fifo("stderr"))?)));
         let (mut out, mut err) = match streams {
             Ok(s) => s,
             Err(e) => {

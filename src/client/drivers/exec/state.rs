@@ -144,7 +144,10 @@ mod tests {
         assert_eq!(mode & 0o077, 0, "the record is root's only: {mode:o}");
         remove(&path);
         assert!(!path.exists() && !fifo.exists());
-        assert!(!tmp.path().join("exec/a1").exists(), "the empty dir goes too");
+        assert!(
+            !tmp.path().join("exec/a1").exists(),
+            "the empty dir goes too"
+        );
         assert_eq!(load(&path), None);
     }
 }

@@ -848,7 +848,9 @@ async fn a_new_driver_recovers_a_running_task_from_its_record() {
         .await
         .expect("stop finished");
     assert!(
-        r.err.as_deref().is_some_and(|e| e.contains("exit status unknown")),
+        r.err
+            .as_deref()
+            .is_some_and(|e| e.contains("exit status unknown")),
         "{r:?}"
     );
     assert_eq!(crate::client::drivers::process::start_ticks(pid), None);
@@ -859,7 +861,10 @@ async fn a_new_driver_recovers_a_running_task_from_its_record() {
         "{} left behind",
         task_cgroup(&alloc).display()
     );
-    assert!(matches!(h.signal("SIGHUP"), Err(ClientError::TaskNotRunning)));
+    assert!(matches!(
+        h.signal("SIGHUP"),
+        Err(ClientError::TaskNotRunning)
+    ));
     // Nothing is left to recover: the next start runs a new task.
     let mut spec = t.spec("nobody", 64, "echo again");
     assert!(second.recover(&mut spec).await.unwrap().is_none());
