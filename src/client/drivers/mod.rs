@@ -1,7 +1,8 @@
 //! Task drivers: the `Driver` trait every driver implements (`raw_exec`, `exec`,
 //! `docker`, `mock` for tests), what a driver is given to start a task (`TaskSpec`), and the
 //! `TaskHandle` it returns for a running task. A driver says what it can do through
-//! [`Capabilities`]; `alloc exec` sessions are in [`session`].
+//! [`Capabilities`]; `alloc exec` sessions are in [`session`]; what `raw_exec` and
+//! `exec` share about a task that is a process group is in `process`.
 
 pub mod capabilities;
 pub mod docker;

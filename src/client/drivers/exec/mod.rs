@@ -4,7 +4,9 @@
 //! task's `user` (default `nobody`), with Nomad's reduced capability set
 //! (`cap_drop`, `cap_add` within it).
 //! `config { pid_mode, ipc_mode }` = "host" shares those namespaces with the host.
-//! Healthy only as root with cgroups.
+//! Healthy only as root with cgroups. With a state dir, each running task is
+//! recorded and a restarted client recovers it (`recover`) instead of starting a
+//! second copy.
 //!
 //! Files: `fingerprint` (can this host run it), `caps` (the capability set),
 //! `cgroup` (v1/v2 groups, limits,
@@ -184,7 +186,9 @@ impl ExecDriver {
             Ok(s) => s,
             Err(e) => {
                 cg.destroy();
-                record.as_deref().map(state::remove);
+                if let Some(r) = &record {
+                    state::remove(r);
+                }
                 return Err(ClientError::DriverStart {
                     message: format!("failed to set up the task's log FIFOs: {e}"),
                     recoverable: true,
@@ -214,7 +218,9 @@ impl ExecDriver {
             Ok(c) => c,
             Err(e) => {
                 cg.destroy();
-                record.as_deref().map(state::remove);
+                if let Some(r) = &record {
+                    state::remove(r);
+                }
                 if let Some(message) = isolate::describe(&e) {
                     return Err(ClientError::DriverStart {
                         message,
