@@ -23,19 +23,21 @@ pub struct Stream {
 }
 
 impl Stream {
-    /// The stream into `rotator` (`None`: not logged), through a FIFO at `fifo` if given.
-    pub fn new(rotator: Option<LogRotator>, fifo: Option<PathBuf>) -> std::io::Result<Self> {
+    /// The stream into `rotator` (`None`: not logged), through a FIFO at `fifo` if
+    /// given and possible (else a pipe: the task runs, its output just does not
+    /// survive a client restart).
+    pub fn new(rotator: Option<LogRotator>, fifo: Option<PathBuf>) -> Self {
         let fifo = match (&rotator, fifo) {
-            (Some(_), Some(path)) => {
-                state::make_fifo(&path)?;
-                // Read end first: opening the write end then neither blocks nor fails.
-                let reader = pipe::OpenOptions::new().open_receiver(&path)?;
-                let writer = std::fs::OpenOptions::new().write(true).open(&path)?;
-                Some((path, reader, Some(writer)))
-            }
+            (Some(_), Some(path)) => match open_fifo(&path) {
+                Ok((reader, writer)) => Some((path, reader, Some(writer))),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot make the task's log FIFO; logging through a pipe");
+                    None
+                }
+            },
             _ => None,
         };
-        Ok(Self { rotator, fifo })
+        Self { rotator, fifo }
     }
 
     /// The task's end of the stream (once).
@@ -70,6 +72,15 @@ impl Stream {
     }
 }
 
+/// A fresh FIFO at `path`, its read end (the agent's) and write end (the task's).
+fn open_fifo(path: &Path) -> std::io::Result<(pipe::Receiver, std::fs::File)> {
+    state::make_fifo(path)?;
+    // Read end first: opening the write end then neither blocks nor fails.
+    let reader = pipe::OpenOptions::new().open_receiver(path)?;
+    let writer = std::fs::OpenOptions::new().write(true).open(path)?;
+    Ok((reader, writer))
+}
+
 /// Resumes copying a re-attached task's FIFO at `path` into `rotator`.
 pub fn reopen(rotator: Option<LogRotator>, path: Option<&Path>) -> Option<JoinHandle<()>> {
     let (rotator, path) = (rotator?, path?);
@@ -79,5 +90,42 @@ pub fn reopen(rotator: Option<LogRotator>, path: Option<&Path>) -> Option<JoinHa
             tracing::warn!(path = %path.display(), error = %e, "cannot reopen the task's log FIFO; its output is lost");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::logs::log_path;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn fifo_output_reaches_the_log_and_a_bad_fifo_falls_back_to_a_pipe() {
+        let tmp = tempfile::tempdir().unwrap();
+        let rot = LogRotator::with_limits(tmp.path(), "t", "stdout", 2, 1 << 20).unwrap();
+        let fifo = tmp.path().join("state/t.stdout");
+        let mut s = Stream::new(Some(rot), Some(fifo.clone()));
+        assert_eq!(s.path(), Some(fifo));
+        assert!(s.keep_fd() >= 0);
+        // The Command (with the agent's copy of the write end) is gone after the spawn.
+        let mut child = tokio::process::Command::new("/bin/sh")
+            .args(["-c", "echo hi"])
+            .stdout(s.stdio())
+            .spawn()
+            .unwrap();
+        let pump = s.pump(None::<tokio::process::ChildStdout>).unwrap();
+        assert!(child.wait().await.unwrap().success());
+        tokio::time::timeout(Duration::from_secs(10), pump)
+            .await
+            .expect("EOF once the writer is gone")
+            .unwrap();
+        let logged = std::fs::read_to_string(log_path(tmp.path(), "t", "stdout", 0)).unwrap();
+        assert_eq!(logged, "hi\n");
+
+        let rot = LogRotator::with_limits(tmp.path(), "u", "stdout", 2, 1 << 20).unwrap();
+        let s = Stream::new(Some(rot), Some("/proc/self/no-such-dir/u.stdout".into()));
+        assert_eq!((s.path(), s.keep_fd()), (None, -1), "a pipe instead");
+        let s = Stream::new(None, Some(tmp.path().join("state/v.stdout")));
+        assert_eq!(s.path(), None, "no FIFO for a stream that is not logged");
     }
 }

@@ -180,21 +180,8 @@ impl ExecDriver {
             .as_ref()
             .map(|d| state::record_path(d, &spec.alloc_id, &spec.task_name));
         let fifo = |stream: &str| record.as_ref().map(|r| state::fifo_path(r, stream));
-        let streams = logs::Stream::new(spec.stdout.take(), fifo("stdout"))
-            .and_then(|out| Ok((out, logs::Stream::new(spec.stderr.take(), fifo("stderr"))?)));
-        let (mut out, mut err) = match streams {
-            Ok(s) => s,
-            Err(e) => {
-                cg.destroy();
-                if let Some(r) = &record {
-                    state::remove(r);
-                }
-                return Err(ClientError::DriverStart {
-                    message: format!("failed to set up the task's log FIFOs: {e}"),
-                    recoverable: true,
-                });
-            }
-        };
+        let mut out = logs::Stream::new(spec.stdout.take(), fifo("stdout"));
+        let mut err = logs::Stream::new(spec.stderr.take(), fifo("stderr"));
         iso.keep_fds = [out.keep_fd(), err.keep_fd()];
         iso.keep_fds.sort_unstable();
         let mut cmd = Command::new(inside(&command));
