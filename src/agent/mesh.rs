@@ -40,7 +40,7 @@ pub struct AgentMesh {
 pub fn member_meta(c: &AgentConfig, http: SocketAddr) -> MemberMeta {
     let mut meta = MemberMeta::new(&c.name, &c.region, &c.datacenter, c.advertise.rpc, http);
     meta.build = VERSION.to_owned();
-    meta.raft_voter = true;
+    meta.raft_voter = !c.server.non_voting_server;
     meta.bootstrap_expect = c.server.bootstrap_expect;
     // Nomad's protocol tags: serf delegate version 1, Raft protocol 3.
     meta.tags.insert("vsn".into(), "1".into());

@@ -95,7 +95,7 @@ pub async fn start_region(
             id,
             member: member.clone(),
             data_dir: Some(data_dir.to_path_buf()),
-            options: RaftOptions::default(),
+            options: RaftOptions::default().scaled(config.server.raft_multiplier),
         },
         transport,
     )

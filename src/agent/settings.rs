@@ -92,6 +92,8 @@ pub fn agent_info(c: &AgentConfig, data_dir: &Path, http: SocketAddr) -> AgentIn
         "Server": {
             "Enabled": c.server.enabled,
             "BootstrapExpect": c.server.bootstrap_expect,
+            "NonVotingServer": c.server.non_voting_server,
+            "RaftMultiplier": c.server.raft_multiplier,
             "NumSchedulers": c.server.num_schedulers,
         },
         "Client": {

@@ -119,6 +119,10 @@ pub fn router(state: ApiState) -> Router {
             "/v1/operator/raft/configuration",
             get(operator::raft_configuration),
         )
+        .route(
+            "/v1/operator/raft/peer",
+            axum::routing::delete(operator::remove_raft_peer),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Requests for another region go over the mesh before any handler sees them.

@@ -55,6 +55,9 @@ pub struct AgentArgs {
     /// Number of servers to wait for before bootstrapping.
     #[arg(long = "bootstrap-expect", value_name = "N")]
     pub bootstrap_expect: Option<u32>,
+    /// Join the Raft group as a non-voting server.
+    #[arg(long = "non-voting-server")]
+    pub non_voting_server: bool,
     /// Servers the client connects to (comma separated or repeated).
     #[arg(long, value_name = "ADDRS", value_delimiter = ',')]
     pub servers: Vec<String>,
@@ -108,6 +111,7 @@ impl AgentArgs {
             log_level: self.log_level.clone(),
             log_json: self.log_json,
             bootstrap_expect: self.bootstrap_expect,
+            non_voting_server: self.non_voting_server,
             servers: self.servers.clone(),
             join: self.join.clone(),
             retry_join: self.retry_join.clone(),

@@ -58,6 +58,10 @@ pub struct ServiceAddrs {
 pub struct ServerSettings {
     pub enabled: bool,
     pub bootstrap_expect: u32,
+    /// `non_voting_server`: a Raft learner, not a voter.
+    pub non_voting_server: bool,
+    /// `raft_multiplier`, 1-10.
+    pub raft_multiplier: u32,
     pub num_schedulers: u32,
     /// Nanoseconds.
     pub heartbeat_grace: i64,
@@ -154,6 +158,18 @@ impl AgentConfig {
                 "Bootstrap mode with expect > 1 is not supported in dev mode",
             ));
         }
+        let raft_multiplier = server.raft_multiplier.unwrap_or(1);
+        if !(1..=10).contains(&raft_multiplier) {
+            return Err(invalid(format!(
+                "server.raft_multiplier cannot be {raft_multiplier}. Must be between 1 and 10"
+            )));
+        }
+        let non_voting_server = server.non_voting_server.unwrap_or(false);
+        if non_voting_server && bootstrap_expect == 1 {
+            return Err(invalid(
+                "server.non_voting_server with bootstrap_expect = 1: a non-voting server cannot form a region alone",
+            ));
+        }
         let region = non_empty(c.region, d::DEFAULT_REGION, "region")?;
         let datacenter = non_empty(c.datacenter, d::DEFAULT_DATACENTER, "datacenter")?;
         let heartbeat_grace = nomad_region::duration::parse_duration(
@@ -213,6 +229,8 @@ impl AgentConfig {
             server: ServerSettings {
                 enabled: server_enabled,
                 bootstrap_expect,
+                non_voting_server,
+                raft_multiplier,
                 num_schedulers: server
                     .num_schedulers
                     .filter(|n| *n > 0)

@@ -60,6 +60,10 @@ pub struct Addresses {
 pub struct ServerBlock {
     pub enabled: Option<bool>,
     pub bootstrap_expect: Option<u32>,
+    /// Join the Raft group as a non-voter (it replicates but does not count for quorum).
+    pub non_voting_server: Option<bool>,
+    /// Nomad's `raft_multiplier` (1-10): scales the Raft timing for slower machines.
+    pub raft_multiplier: Option<u32>,
     pub num_schedulers: Option<u32>,
     /// Go duration string, e.g. `"10s"`.
     pub heartbeat_grace: Option<String>,
@@ -208,6 +212,8 @@ impl ServerBlock {
         ServerBlock {
             enabled: pick(self.enabled, over.enabled),
             bootstrap_expect: pick(self.bootstrap_expect, over.bootstrap_expect),
+            non_voting_server: pick(self.non_voting_server, over.non_voting_server),
+            raft_multiplier: pick(self.raft_multiplier, over.raft_multiplier),
             num_schedulers: pick(self.num_schedulers, over.num_schedulers),
             heartbeat_grace: pick(self.heartbeat_grace, over.heartbeat_grace),
             min_heartbeat_ttl: pick(self.min_heartbeat_ttl, over.min_heartbeat_ttl),

@@ -23,6 +23,7 @@ pub struct Flags {
     pub log_level: Option<String>,
     pub log_json: bool,
     pub bootstrap_expect: Option<u32>,
+    pub non_voting_server: bool,
     pub servers: Vec<String>,
     pub join: Vec<String>,
     pub retry_join: Vec<String>,
@@ -41,20 +42,24 @@ impl Flags {
             || !self.retry_join.is_empty()
             || self.retry_max.is_some()
             || self.retry_interval.is_some();
-        let server =
-            (self.server || self.bootstrap_expect.is_some() || self.encrypt.is_some() || join_set)
-                .then(|| ServerBlock {
-                    enabled: self.server.then_some(true),
-                    bootstrap_expect: self.bootstrap_expect,
-                    server_join: join_set.then(|| ServerJoin {
-                        start_join: list(&self.join),
-                        retry_join: list(&self.retry_join),
-                        retry_interval: self.retry_interval.clone(),
-                        retry_max: self.retry_max,
-                    }),
-                    encrypt: self.encrypt.clone(),
-                    ..Default::default()
-                });
+        let server = (self.server
+            || self.bootstrap_expect.is_some()
+            || self.non_voting_server
+            || self.encrypt.is_some()
+            || join_set)
+            .then(|| ServerBlock {
+                enabled: self.server.then_some(true),
+                bootstrap_expect: self.bootstrap_expect,
+                non_voting_server: self.non_voting_server.then_some(true),
+                server_join: join_set.then(|| ServerJoin {
+                    start_join: list(&self.join),
+                    retry_join: list(&self.retry_join),
+                    retry_interval: self.retry_interval.clone(),
+                    retry_max: self.retry_max,
+                }),
+                encrypt: self.encrypt.clone(),
+                ..Default::default()
+            });
         let client_set = self.client
             || !self.servers.is_empty()
             || self.node_class.is_some()

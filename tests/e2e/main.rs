@@ -16,7 +16,8 @@
 //!   starts, kills, terminates and restarts them); `mesh_members` also forms one Raft group through it.
 //! * `cluster` (durable server restart, client-only agents over RPC, a dead client's allocations replaced,
 //!   wrong-region clients, client restart re-attach) and `raft_cluster` (three servers, leader SIGKILL,
-//!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them).
+//!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them);
+//!   `raft_peers` adds a non-voting server and removes a dead one with `operator raft remove-peer`.
 //! * `federation` runs one server+client agent per region (`federation_support`), federates them and
 //!   forwards requests, log follows and failures between regions; `federation_cut` cuts one off and
 //!   brings it back.
@@ -35,6 +36,7 @@ mod docker_jobs;
 mod docker_support;
 mod exec_driver;
 mod raft_cluster;
+mod raft_peers;
 mod scheduling;
 mod walkthrough;
 

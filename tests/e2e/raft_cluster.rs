@@ -28,6 +28,11 @@ fn put_job(address: &str, body: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The argument that tells this run's task processes apart from any other run's on the machine.
+fn marker() -> String {
+    format!("raft-cluster-marker-{}", std::process::id())
+}
+
 fn spread_job() -> String {
     r#"job "web" {
   group "g" {
@@ -38,7 +43,7 @@ fn spread_job() -> String {
 
       config {
         command = "/bin/sh"
-        args    = ["-c", "sleep 600; true", "raft-cluster-marker"]
+        args    = ["-c", "sleep 600; true", "MARKER"]
       }
 
       resources {
@@ -49,15 +54,15 @@ fn spread_job() -> String {
   }
 }
 "#
-    .to_string()
+    .replace("MARKER", &marker())
 }
 
 struct Orphans;
 
 impl Drop for Orphans {
     fn drop(&mut self) {
-        let marker = std::path::Path::new("raft-cluster-marker");
-        for pid in super::cluster_support::pids_running(marker) {
+        let marker = marker();
+        for pid in super::cluster_support::pids_running(std::path::Path::new(&marker)) {
             let _ = std::process::Command::new("kill")
                 .args(["-KILL", "--", &format!("-{pid}")])
                 .status();
@@ -163,8 +168,7 @@ fn three_servers_elect_a_new_leader_and_keep_every_acknowledged_job() {
             .expect("allocs"),
         "ID",
     );
-    let web_pids =
-        super::cluster_support::pids_running(std::path::Path::new("raft-cluster-marker"));
+    let web_pids = super::cluster_support::pids_running(std::path::Path::new(&marker()));
     assert_eq!(web_pids.len(), 3, "one process per allocation");
 
     // A steady writer: 200 jobs, one every 20 ms, round robin over the three servers; the leader is
@@ -183,9 +187,11 @@ fn three_servers_elect_a_new_leader_and_keep_every_acknowledged_job() {
             }
         })
     };
-    wait_for("the writer well under way", &[], || {
-        acked.lock().unwrap_or_else(|p| p.into_inner()).len() >= 50
-    });
+    wait_for(
+        "the writer well under way",
+        &servers.iter().collect::<Vec<_>>(),
+        || acked.lock().unwrap_or_else(|p| p.into_inner()).len() >= 50,
+    );
     servers[leader_idx].kill();
     let survivors: Vec<usize> = (0..3).filter(|i| *i != leader_idx).collect();
     {
@@ -202,8 +208,13 @@ fn three_servers_elect_a_new_leader_and_keep_every_acknowledged_job() {
     let acknowledged = acked.lock().unwrap_or_else(|p| p.into_inner()).clone();
     assert!(
         acknowledged.len() > 100,
-        "the survivors kept taking writes: {}",
-        acknowledged.len()
+        "the survivors kept taking writes: {}\n{}",
+        acknowledged.len(),
+        survivors
+            .iter()
+            .map(|i| servers[*i].log())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     let survivor = &servers[survivors[0]];
     let jobs = ids(&survivor.get("/v1/jobs").expect("jobs"), "ID");
@@ -296,7 +307,8 @@ fn three_servers_elect_a_new_leader_and_keep_every_acknowledged_job() {
             })
         });
     }
-    let marker = std::path::Path::new("raft-cluster-marker");
+    let marker = marker();
+    let marker = std::path::Path::new(&marker);
     assert_eq!(
         super::cluster_support::pids_running(marker),
         web_pids,

@@ -3,8 +3,10 @@
 //! committed and applied it; a follower answers [`RaftNodeError::NotLeader`] with
 //! the leader it knows of (forwarding to it is the caller's job).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use openraft::ChangeMembers;
 use openraft::error::{ClientWriteError, RaftError};
 use tokio::sync::watch;
 
@@ -104,6 +106,35 @@ impl Applier for RaftApplier {
             .nodes()
             .map(|(id, n)| (*id, n.rpc_addr.clone(), voters.contains(id)))
             .collect()
+    }
+
+    fn remove_peer(&self, id: u64) -> BoxFuture<'_, std::result::Result<(), RegionError>> {
+        Box::pin(async move {
+            let membership = self
+                .raft
+                .metrics()
+                .borrow()
+                .membership_config
+                .membership()
+                .clone();
+            if membership.get_node(&id).is_none() {
+                return Err(RegionError::NotFound(format!(
+                    "id \"{id}\" was not found in the Raft configuration"
+                )));
+            }
+            let change = if membership.voter_ids().any(|v| v == id) {
+                ChangeMembers::RemoveVoters(BTreeSet::from([id]))
+            } else {
+                ChangeMembers::RemoveNodes(BTreeSet::from([id]))
+            };
+            match self.raft.change_membership(change, false).await {
+                Ok(_) => Ok(()),
+                Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => {
+                    Err(RegionError::NoLeader)
+                }
+                Err(e) => Err(RegionError::from(RaftNodeError::Raft(e.to_string()))),
+            }
+        })
     }
 
     fn last_contact_ms(&self) -> Option<u64> {

@@ -56,6 +56,16 @@ pub trait Applier: Send + Sync + 'static {
     fn last_contact_ms(&self) -> Option<u64> {
         Some(0)
     }
+
+    /// Removes member `id` from the Raft configuration (`operator raft remove-peer`); only the
+    /// leader can. The default (a single in-memory server) has no peers to remove.
+    fn remove_peer(&self, id: u64) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            Err(RegionError::NotFound(format!(
+                "id \"{id}\" was not found in the Raft configuration"
+            )))
+        })
+    }
 }
 
 /// A single-server applier: a mutex around the store. The watch sender is the

@@ -13,6 +13,7 @@ use crate::state::StateSnapshot;
 
 use super::applier::{Applier, LocalApplier};
 use super::config::ServerConfig;
+use super::error::Result;
 use super::leader::Leader;
 use super::{leadership, plan_applier, timers, worker};
 
@@ -128,6 +129,11 @@ impl RegionHandle {
         } else {
             servers
         }
+    }
+
+    /// Removes Raft member `id` from the region's configuration (`operator raft remove-peer`).
+    pub async fn remove_raft_peer(&self, id: u64) -> Result<()> {
+        self.leader.applier.remove_peer(id).await
     }
 
     /// Milliseconds since this server last heard from the leader (0 on the leader).

@@ -1,12 +1,16 @@
 //! `RpcEndpoint`: the agent's QUIC endpoint for RPC. A server binds the RPC port and accepts; every agent
 //! can call out, on one cached connection per peer (a broken one is dropped and redialed on the next
-//! call). QUIC always encrypts; without a `tls` block the certificate is generated at start and peers
+//! call). A dial runs in its own task, shared by every caller waiting for that peer, so that a caller
+//! that gives up early (openraft bounds a vote or AppendEntries by its short Raft timeouts) does not
+//! abort the handshake: the next call finds the connection made. QUIC always encrypts; without a `tls` block the certificate is generated at start and peers
 //! are not authenticated (the agent warns once), as the mesh does.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use quinn::crypto::rustls::{QuicClientConfig, QuicServerConfig};
 use quinn::{Connection, Endpoint, TransportConfig, VarInt};
@@ -42,7 +46,11 @@ pub enum RpcTransportError {
 pub struct RpcEndpoint {
     endpoint: Endpoint,
     conns: Arc<Mutex<HashMap<SocketAddr, Connection>>>,
+    /// Dials in flight; the sender is held by the dialing task, which fills in its outcome.
+    dialing: Arc<Mutex<HashMap<SocketAddr, DialWatch>>>,
 }
+
+type DialWatch = watch::Receiver<Option<Result<Connection, RpcTransportError>>>;
 
 impl RpcEndpoint {
     /// A listening endpoint on `bind` (servers). `region` names the generated certificate.
@@ -69,6 +77,7 @@ impl RpcEndpoint {
         Self {
             endpoint,
             conns: Arc::new(Mutex::new(HashMap::new())),
+            dialing: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -94,6 +103,45 @@ impl RpcEndpoint {
         if let Some(c) = self.cached(addr) {
             return Ok(c);
         }
+        let mut outcome = {
+            let mut dialing = self.dialing.lock().unwrap_or_else(|p| p.into_inner());
+            match dialing.get(&addr) {
+                Some(rx) => rx.clone(),
+                None => {
+                    let (tx, rx) = watch::channel(None);
+                    dialing.insert(addr, rx.clone());
+                    let this = self.clone();
+                    tokio::spawn(async move {
+                        let result = this.dial(addr).await;
+                        // Cached before the dial is forgotten, so no caller can miss both.
+                        if let Ok(conn) = &result {
+                            this.conns
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .insert(addr, conn.clone());
+                        }
+                        this.dialing
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(&addr);
+                        let _ = tx.send(Some(result));
+                    });
+                    rx
+                }
+            }
+        };
+        let done = outcome.wait_for(Option::is_some).await;
+        match done.as_deref() {
+            Ok(Some(result)) => result.clone(),
+            _ => Err(RpcTransportError::Connect {
+                addr,
+                reason: "the dial was abandoned".into(),
+            }),
+        }
+    }
+
+    /// One dial, handshake included, bounded by `CONNECT_TIMEOUT`.
+    async fn dial(&self, addr: SocketAddr) -> Result<Connection, RpcTransportError> {
         let connect_err = |reason: String| RpcTransportError::Connect { addr, reason };
         let connecting = self
             .endpoint
@@ -103,10 +151,6 @@ impl RpcEndpoint {
             .await
             .map_err(|_| connect_err("timed out (is it a Nomad server's RPC port?)".into()))?
             .map_err(|e| connect_err(e.to_string()))?;
-        self.conns
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(addr, conn.clone());
         Ok(conn)
     }
 

@@ -1,5 +1,5 @@
 //! `nomad operator raft list-peers [-stale]`: the region's Raft members with their state, as Nomad prints
-//! them.
+//! them; `nomad operator raft remove-peer -peer-address=<ip:port> | -peer-id=<id>` removes one.
 
 use std::process::ExitCode;
 
@@ -13,6 +13,18 @@ use crate::cli::{CliError, GlobalOpts};
 pub enum RaftCommand {
     /// Display the current Raft peer configuration.
     ListPeers(ListPeersArgs),
+    /// Remove a Nomad server from the Raft configuration.
+    RemovePeer(RemovePeerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RemovePeerArgs {
+    /// Remove the server with this RPC address (`ip:port`).
+    #[arg(long)]
+    pub peer_address: Option<String>,
+    /// Remove the server with this Raft ID.
+    #[arg(long)]
+    pub peer_id: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -43,7 +55,31 @@ struct RaftServer {
 pub fn dispatch(cmd: RaftCommand, global: &GlobalOpts) -> Result<ExitCode, CliError> {
     match cmd {
         RaftCommand::ListPeers(args) => list_peers(&args, global),
+        RaftCommand::RemovePeer(args) => remove_peer(&args, global),
     }
+}
+
+fn remove_peer(args: &RemovePeerArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
+    let (key, value, what) = match (&args.peer_address, &args.peer_id) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::Message(
+                "Error removing peer: Cannot give both -peer-address and -peer-id".into(),
+            ));
+        }
+        (None, None) => {
+            return Err(CliError::Message(
+                "Error removing peer: Missing peer address or peer id".into(),
+            ));
+        }
+        (Some(a), None) => ("address", a.clone(), "address"),
+        (None, Some(i)) => ("id", i.clone(), "id"),
+    };
+    let _: (serde_json::Value, _) = global
+        .client()
+        .delete("/v1/operator/raft/peer", &[(key, value.clone())])
+        .map_err(|e| CliError::Message(format!("Error removing peer: {e}")))?;
+    println!("Removed peer with {what} \"{value}\"");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list_peers(args: &ListPeersArgs, global: &GlobalOpts) -> Result<ExitCode, CliError> {
