@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use openraft::error::{InitializeError, RaftError};
@@ -12,6 +12,7 @@ use openraft::{Config, ServerState, SnapshotPolicy};
 use tokio::sync::watch;
 
 use super::applier::RaftApplier;
+use super::batch::WriteBatcher;
 use super::log_store::LogStore;
 use super::network::NetworkFactory;
 use super::shared::SharedState;
@@ -90,6 +91,8 @@ pub struct RaftNode {
     db: sled::Db,
     /// The other end is the leadership task spawned by `start`.
     leading: watch::Receiver<bool>,
+    /// Shared by every applier of this node, so that all its writers batch together.
+    batcher: Arc<OnceLock<WriteBatcher>>,
 }
 
 impl RaftNode {
@@ -121,6 +124,7 @@ impl RaftNode {
             shared,
             db,
             leading,
+            batcher: Arc::new(OnceLock::new()),
         })
     }
 
@@ -156,10 +160,11 @@ impl RaftNode {
 
     /// The `Applier` the region server writes through.
     pub fn applier(&self) -> Arc<RaftApplier> {
-        Arc::new(RaftApplier::new(
+        Arc::new(RaftApplier::with_batcher(
             self.raft.clone(),
             self.shared.clone(),
             self.leading.clone(),
+            self.batcher.clone(),
         ))
     }
 
