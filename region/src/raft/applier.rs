@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::watch;
 
-use super::batch::WriteBatcher;
+use super::batch::{BatchLimits, WriteBatcher};
 use super::shared::SharedState;
 use super::{Raft, RaftNodeError, Result};
 use crate::server::{Applier, BoxFuture, RegionError};
@@ -23,6 +23,7 @@ pub struct RaftApplier {
     leading: watch::Receiver<bool>,
     /// Started on the first write (that one runs inside the runtime).
     batcher: Arc<OnceLock<WriteBatcher>>,
+    limits: BatchLimits,
 }
 
 impl RaftApplier {
@@ -34,6 +35,7 @@ impl RaftApplier {
             shared,
             leading,
             batcher: Arc::new(OnceLock::new()),
+            limits: BatchLimits::default(),
         }
     }
 
@@ -43,12 +45,14 @@ impl RaftApplier {
         shared: Arc<SharedState>,
         leading: watch::Receiver<bool>,
         batcher: Arc<OnceLock<WriteBatcher>>,
+        limits: BatchLimits,
     ) -> Self {
         Self {
             raft,
             shared,
             leading,
             batcher,
+            limits,
         }
     }
 
@@ -56,7 +60,7 @@ impl RaftApplier {
     /// Concurrent writes through this applier (and its clones) share log entries.
     pub async fn write(&self, cmd: Command) -> Result<(u64, CommandResult)> {
         self.batcher
-            .get_or_init(|| WriteBatcher::spawn(self.raft.clone()))
+            .get_or_init(|| WriteBatcher::spawn(self.raft.clone(), self.limits))
             .write(cmd)
             .await
     }

@@ -4,7 +4,7 @@
 //!
 //! openraft 0.9 hands the log store one entry per `client_write` and waits for
 //! that append to be flushed before it looks at the next write, so a write costs
-//! a whole fsync on the leader. The batcher keeps at most `MAX_IN_FLIGHT`
+//! a whole fsync on the leader. The batcher keeps at most `in_flight`
 //! entries in flight; writes that arrive meanwhile wait in a queue and go out
 //! together in the next entry, so one flush (and one `AppendEntries`) carries
 //! all of them. A lone writer finds an empty pipeline and is sent at once.
@@ -20,10 +20,26 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use super::{Raft, RaftNodeError, Result};
 use crate::state::{Command, CommandResult};
 
-/// Most commands in one log entry (keeps entries, and followers' appends, bounded).
-const MAX_BATCH: usize = 256;
-/// Entries proposed but not yet answered; writes arriving meanwhile are batched.
-const MAX_IN_FLIGHT: usize = 2;
+/// How much the batcher gathers (`RaftOptions::write_batch_max`, `writes_in_flight`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BatchLimits {
+    /// Most commands in one log entry (keeps entries, and followers' appends, bounded).
+    pub max_batch: usize,
+    /// Entries proposed but not yet answered; writes arriving meanwhile are batched.
+    pub in_flight: usize,
+}
+
+impl Default for BatchLimits {
+    fn default() -> Self {
+        Self {
+            max_batch: 256,
+            in_flight: 2,
+        }
+    }
+}
+
+/// Cap of the capacity reserved up front when decoding a batch.
+const DECODE_RESERVE: usize = 1024;
 
 /// The payload of one `Normal` Raft entry: commands applied in order, all at the
 /// entry's log index. Encoded as a sequence; an entry written before batching
@@ -50,7 +66,7 @@ impl<'de> Deserialize<'de> for CommandBatch {
                 self,
                 mut seq: A,
             ) -> std::result::Result<Self::Value, A::Error> {
-                let mut cmds = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_BATCH));
+                let mut cmds = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(DECODE_RESERVE));
                 while let Some(cmd) = seq.next_element()? {
                     cmds.push(cmd);
                 }
@@ -79,9 +95,9 @@ pub(super) struct WriteBatcher {
 
 impl WriteBatcher {
     /// Starts the batching task (needs a Tokio runtime).
-    pub(super) fn spawn(raft: Raft) -> Self {
+    pub(super) fn spawn(raft: Raft, limits: BatchLimits) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(raft, rx));
+        tokio::spawn(run(raft, rx, limits));
         Self { tx }
     }
 
@@ -97,8 +113,8 @@ fn stopped() -> RaftNodeError {
     RaftNodeError::Raft("raft is shutting down".into())
 }
 
-async fn run(raft: Raft, mut rx: mpsc::UnboundedReceiver<(Command, Reply)>) {
-    let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+async fn run(raft: Raft, mut rx: mpsc::UnboundedReceiver<(Command, Reply)>, limits: BatchLimits) {
+    let slots = Arc::new(Semaphore::new(limits.in_flight.max(1)));
     while let Some(first) = rx.recv().await {
         // Waiting for a free slot is what lets the queue fill up behind `first`.
         let Ok(slot) = slots.clone().acquire_owned().await else {
@@ -106,7 +122,7 @@ async fn run(raft: Raft, mut rx: mpsc::UnboundedReceiver<(Command, Reply)>) {
         };
         let mut cmds = vec![first.0];
         let mut replies = vec![first.1];
-        while cmds.len() < MAX_BATCH {
+        while cmds.len() < limits.max_batch {
             match rx.try_recv() {
                 Ok((cmd, reply)) => {
                     cmds.push(cmd);

@@ -12,7 +12,7 @@ use openraft::{Config, ServerState, SnapshotPolicy};
 use tokio::sync::watch;
 
 use super::applier::RaftApplier;
-use super::batch::WriteBatcher;
+use super::batch::{BatchLimits, WriteBatcher};
 use super::log_store::LogStore;
 use super::network::NetworkFactory;
 use super::shared::SharedState;
@@ -35,6 +35,11 @@ pub struct RaftOptions {
     /// Entries kept in the log behind a snapshot, for followers slightly behind
     /// (Nomad's `raft_trailing_logs` is 10240).
     pub trailing_logs: u64,
+    /// Most writes the applier puts into one log entry.
+    pub write_batch_max: usize,
+    /// Log entries the applier keeps proposed-but-unanswered; writes arriving
+    /// meanwhile wait and share the next entry (so one flush covers them all).
+    pub writes_in_flight: usize,
 }
 
 impl Default for RaftOptions {
@@ -45,6 +50,8 @@ impl Default for RaftOptions {
             election_timeout_max: Duration::from_millis(600),
             snapshot_threshold: 8192,
             trailing_logs: 10240,
+            write_batch_max: BatchLimits::default().max_batch,
+            writes_in_flight: BatchLimits::default().in_flight,
         }
     }
 }
@@ -93,6 +100,7 @@ pub struct RaftNode {
     leading: watch::Receiver<bool>,
     /// Shared by every applier of this node, so that all its writers batch together.
     batcher: Arc<OnceLock<WriteBatcher>>,
+    limits: BatchLimits,
 }
 
 impl RaftNode {
@@ -125,6 +133,10 @@ impl RaftNode {
             db,
             leading,
             batcher: Arc::new(OnceLock::new()),
+            limits: BatchLimits {
+                max_batch: config.options.write_batch_max.max(1),
+                in_flight: config.options.writes_in_flight.max(1),
+            },
         })
     }
 
@@ -165,6 +177,7 @@ impl RaftNode {
             self.shared.clone(),
             self.leading.clone(),
             self.batcher.clone(),
+            self.limits,
         ))
     }
 
