@@ -40,6 +40,11 @@ pub struct RaftOptions {
     /// Log entries the applier keeps proposed-but-unanswered; writes arriving
     /// meanwhile wait and share the next entry (so one flush covers them all).
     pub writes_in_flight: usize,
+    /// Most log entries in one `AppendEntries`. openraft 0.9 gives each one a
+    /// heartbeat interval to complete and resends the same range on a timeout, so
+    /// a catch-up message (entries now carry up to `write_batch_max` writes each)
+    /// must stay well inside that.
+    pub max_payload_entries: u64,
 }
 
 impl Default for RaftOptions {
@@ -52,6 +57,7 @@ impl Default for RaftOptions {
             trailing_logs: 10240,
             write_batch_max: BatchLimits::default().max_batch,
             writes_in_flight: BatchLimits::default().in_flight,
+            max_payload_entries: 32,
         }
     }
 }
@@ -68,6 +74,7 @@ impl RaftOptions {
             max_in_snapshot_log_to_keep: self.trailing_logs,
             // Followers further behind than this get a snapshot instead of entries.
             replication_lag_threshold: self.snapshot_threshold.saturating_add(self.trailing_logs),
+            max_payload_entries: self.max_payload_entries.max(1),
             ..Default::default()
         }
         .validate()
