@@ -1,15 +1,17 @@
 //! `RaftApplier`: the region server's [`Applier`] backed by Raft. A write is
-//! proposed with `client_write` and answered once this member (the leader) has
+//! proposed through the node's write batcher (concurrent writes share a log
+//! entry, see `batch.rs`) and answered once this member (the leader) has
 //! committed and applied it; a follower answers [`RaftNodeError::NotLeader`] with
 //! the leader it knows of (forwarding to it is the caller's job).
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use openraft::ChangeMembers;
 use openraft::error::{ClientWriteError, RaftError};
 use tokio::sync::watch;
 
+use super::batch::{BatchLimits, WriteBatcher};
 use super::shared::SharedState;
 use super::{Raft, RaftNodeError, Result};
 use crate::server::{Applier, BoxFuture, RegionError};
@@ -22,6 +24,9 @@ pub struct RaftApplier {
     shared: Arc<SharedState>,
     /// From the node's leadership task (`RaftNode::start`); true while this member leads.
     leading: watch::Receiver<bool>,
+    /// Started on the first write (that one runs inside the runtime).
+    batcher: Arc<OnceLock<WriteBatcher>>,
+    limits: BatchLimits,
 }
 
 impl RaftApplier {
@@ -32,21 +37,35 @@ impl RaftApplier {
             raft,
             shared,
             leading,
+            batcher: Arc::new(OnceLock::new()),
+            limits: BatchLimits::default(),
+        }
+    }
+
+    /// Like [`RaftApplier::new`], batching with every applier that shares `batcher`.
+    pub(super) fn with_batcher(
+        raft: Raft,
+        shared: Arc<SharedState>,
+        leading: watch::Receiver<bool>,
+        batcher: Arc<OnceLock<WriteBatcher>>,
+        limits: BatchLimits,
+    ) -> Self {
+        Self {
+            raft,
+            shared,
+            leading,
+            batcher,
+            limits,
         }
     }
 
     /// Commits `cmd`; returns its log index (= state index) and what applying it gave.
+    /// Concurrent writes through this applier (and its clones) share log entries.
     pub async fn write(&self, cmd: Command) -> Result<(u64, CommandResult)> {
-        match self.raft.client_write(cmd).await {
-            Ok(resp) => Ok((resp.log_id.index, resp.data)),
-            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => {
-                Err(RaftNodeError::NotLeader {
-                    leader_id: f.leader_id,
-                    leader_addr: f.leader_node.map(|n| n.rpc_addr),
-                })
-            }
-            Err(e) => Err(RaftNodeError::Raft(e.to_string())),
-        }
+        self.batcher
+            .get_or_init(|| WriteBatcher::spawn(self.raft.clone(), self.limits))
+            .write(cmd)
+            .await
     }
 }
 

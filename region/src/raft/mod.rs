@@ -11,8 +11,9 @@
 //!                                               '--> RaftNode::handle_rpc on the peer
 //! ```
 //!
-//! The Raft log index of a `Normal` entry is the state store's index: blank and
-//! membership entries consume an index without touching the store.
+//! The Raft log index of a `Normal` entry is the state store's index: every
+//! command of the entry's [`CommandBatch`] is applied at it. Blank and membership
+//! entries consume an index without touching the store.
 
 // openraft's traits return its own (large) `StorageError` / `RPCError`; the helpers
 // that build them return them too rather than boxing and unboxing.
@@ -22,6 +23,7 @@
 use std::io::Cursor;
 
 mod applier;
+mod batch;
 mod error;
 mod log_store;
 mod member;
@@ -34,6 +36,7 @@ mod state_machine;
 mod transport;
 
 pub use applier::RaftApplier;
+pub use batch::CommandBatch;
 pub use error::{RaftNodeError, Result};
 pub use log_store::LogStore;
 pub use member::RaftMember;
@@ -44,16 +47,17 @@ pub use shared::SharedState;
 pub use state_machine::{SnapshotBuilder, StateMachine};
 pub use transport::{InMemoryTransport, RaftTransport, TransportError};
 
-use crate::state::{Command, CommandResult};
+use crate::state::CommandResult;
 
 /// A member's ID in the region's Raft group.
 pub type NodeId = u64;
 
 openraft::declare_raft_types!(
-    /// The region's Raft types: log entries are state-store [`Command`]s.
+    /// The region's Raft types: a log entry carries a batch of state-store
+    /// [`Command`](crate::state::Command)s, answered with one [`CommandResult`] each.
     pub TypeConfig:
-        D = Command,
-        R = CommandResult,
+        D = CommandBatch,
+        R = Vec<CommandResult>,
         NodeId = NodeId,
         Node = RaftMember,
         SnapshotData = Cursor<Vec<u8>>,

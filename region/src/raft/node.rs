@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use openraft::error::{InitializeError, RaftError};
@@ -12,6 +12,7 @@ use openraft::{Config, ServerState, SnapshotPolicy};
 use tokio::sync::watch;
 
 use super::applier::RaftApplier;
+use super::batch::{BatchLimits, WriteBatcher};
 use super::log_store::LogStore;
 use super::network::NetworkFactory;
 use super::shared::SharedState;
@@ -34,6 +35,16 @@ pub struct RaftOptions {
     /// Entries kept in the log behind a snapshot, for followers slightly behind
     /// (Nomad's `raft_trailing_logs` is 10240).
     pub trailing_logs: u64,
+    /// Most writes the applier puts into one log entry.
+    pub write_batch_max: usize,
+    /// Log entries the applier keeps proposed-but-unanswered; writes arriving
+    /// meanwhile wait and share the next entry (so one flush covers them all).
+    pub writes_in_flight: usize,
+    /// Most log entries in one `AppendEntries`. openraft 0.9 gives each one a
+    /// heartbeat interval to complete and resends the same range on a timeout, so
+    /// a catch-up message (entries now carry up to `write_batch_max` writes each)
+    /// must stay well inside that.
+    pub max_payload_entries: u64,
 }
 
 impl Default for RaftOptions {
@@ -49,6 +60,9 @@ impl Default for RaftOptions {
             election_timeout_max: Duration::from_millis(600),
             snapshot_threshold: 8192,
             trailing_logs: 10240,
+            write_batch_max: BatchLimits::default().max_batch,
+            writes_in_flight: BatchLimits::default().in_flight,
+            max_payload_entries: 32,
         }
     }
 }
@@ -74,6 +88,7 @@ impl RaftOptions {
             max_in_snapshot_log_to_keep: self.trailing_logs,
             // Followers further behind than this get a snapshot instead of entries.
             replication_lag_threshold: self.snapshot_threshold.saturating_add(self.trailing_logs),
+            max_payload_entries: self.max_payload_entries.max(1),
             ..Default::default()
         }
         .validate()
@@ -104,6 +119,9 @@ pub struct RaftNode {
     db: sled::Db,
     /// The other end is the leadership task spawned by `start`.
     leading: watch::Receiver<bool>,
+    /// Shared by every applier of this node, so that all its writers batch together.
+    batcher: Arc<OnceLock<WriteBatcher>>,
+    limits: BatchLimits,
 }
 
 impl RaftNode {
@@ -135,6 +153,11 @@ impl RaftNode {
             shared,
             db,
             leading,
+            batcher: Arc::new(OnceLock::new()),
+            limits: BatchLimits {
+                max_batch: config.options.write_batch_max.max(1),
+                in_flight: config.options.writes_in_flight.max(1),
+            },
         })
     }
 
@@ -170,10 +193,12 @@ impl RaftNode {
 
     /// The `Applier` the region server writes through.
     pub fn applier(&self) -> Arc<RaftApplier> {
-        Arc::new(RaftApplier::new(
+        Arc::new(RaftApplier::with_batcher(
             self.raft.clone(),
             self.shared.clone(),
             self.leading.clone(),
+            self.batcher.clone(),
+            self.limits,
         ))
     }
 

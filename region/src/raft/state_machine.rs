@@ -1,7 +1,7 @@
 //! `StateMachine`: openraft's state machine over the region's `StateStore`.
 //!
-//! A `Normal` entry is applied with `StateStore::apply(log index, &cmd)`, so the
-//! Raft index is the state index. The store lives in memory: at start it is rebuilt
+//! Each command of a `Normal` entry's batch is applied with
+//! `StateStore::apply(log index, &cmd)`, so the Raft index is the state index. The store lives in memory: at start it is rebuilt
 //! from the current snapshot, and openraft re-applies the committed log after it
 //! (`read_committed`). So the last-applied id and membership are persisted with the
 //! snapshot (its meta), never ahead of what the store holds.
@@ -55,20 +55,28 @@ impl StateMachine {
         Ok(())
     }
 
-    /// Applies a batch under one lock of the store (no await inside).
+    /// Applies a run of entries under one lock of the store (no await inside), so
+    /// readers see all of it or none. Every command of an entry's batch is applied
+    /// at that entry's index; blank and membership entries answer no results.
     fn apply_batch(
         &mut self,
         entries: impl Iterator<Item = Entry<TypeConfig>>,
-    ) -> Vec<CommandResult> {
+    ) -> Vec<Vec<CommandResult>> {
         let mut out = Vec::new();
         let mut store = self.shared.lock();
         for entry in entries {
             match entry.payload {
-                EntryPayload::Blank => out.push(CommandResult::Applied),
-                EntryPayload::Normal(cmd) => out.push(store.apply(entry.log_id.index, &cmd)),
+                EntryPayload::Blank => out.push(Vec::new()),
+                EntryPayload::Normal(batch) => out.push(
+                    batch
+                        .0
+                        .iter()
+                        .map(|cmd| store.apply(entry.log_id.index, cmd))
+                        .collect(),
+                ),
                 EntryPayload::Membership(m) => {
                     self.membership = StoredMembership::new(Some(entry.log_id), m);
-                    out.push(CommandResult::Applied);
+                    out.push(Vec::new());
                 }
             }
             self.applied = Some(entry.log_id);
@@ -94,7 +102,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         Ok((self.applied, self.membership.clone()))
     }
 
-    async fn apply<I>(&mut self, entries: I) -> Result<Vec<CommandResult>, StorageError>
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Vec<CommandResult>>, StorageError>
     where
         I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
         I::IntoIter: OptionalSend,
