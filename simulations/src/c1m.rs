@@ -40,7 +40,12 @@ pub struct Cluster {
 
 impl Cluster {
     /// Starts three servers, each with `num_schedulers` workers, data dirs under `base`.
-    pub async fn start(num_schedulers: usize, base: &std::path::Path) -> Result<Self> {
+    /// `options` are the Raft timings of every member.
+    pub async fn start(
+        num_schedulers: usize,
+        base: &std::path::Path,
+        options: RaftOptions,
+    ) -> Result<Self> {
         let cancel = CancellationToken::new();
         let mut endpoints = Vec::new();
         for _ in 0..3 {
@@ -62,7 +67,7 @@ impl Cluster {
                     id: raft_id(addr),
                     member: RaftMember::new(addr.clone()),
                     data_dir: Some(dir.path().to_path_buf()),
-                    options: RaftOptions::default(),
+                    options: options.clone(),
                 },
                 Arc::new(QuicRaftTransport::new(endpoint.clone(), "global".into())),
             )

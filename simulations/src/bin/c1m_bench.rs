@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
 use clap::Parser;
+use nomad_region::raft::RaftOptions;
 use nomad_region::server::RegisterOptions;
 use nomad_sim::c1m::{
     Cluster, bytes_written, cpu_secs, dir_bytes, heartbeat_nodes, placed, register_nodes, sim_job,
@@ -44,6 +45,10 @@ struct Args {
     /// Give up after this many seconds of placement.
     #[arg(long, default_value_t = 900)]
     timeout: u64,
+    /// Raft heartbeat period in ms (the agent's default is 100; openraft also uses it as the
+    /// AppendEntries timeout, which multi-megabyte plan entries on a loaded machine exceed).
+    #[arg(long, default_value_t = 100)]
+    raft_heartbeat_ms: u64,
     /// Where the servers' data dirs go (default: the system temp dir).
     #[arg(long)]
     data_dir: Option<std::path::PathBuf>,
@@ -52,6 +57,14 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    // Server warnings (refused plans, nacked evaluations) go to stderr; RUST_LOG overrides.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     if args.job_type != "service" && args.job_type != "batch" {
         return Err(anyhow!("--job-type must be service or batch"));
     }
@@ -61,7 +74,15 @@ async fn main() -> Result<()> {
             .unwrap_or(2)
     });
     let base = args.data_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let cluster = Cluster::start(schedulers, &base).await?;
+    let hb = Duration::from_millis(args.raft_heartbeat_ms.max(10));
+    let options = RaftOptions {
+        heartbeat_interval: hb,
+        // The default keeps election timeouts at 3-6 heartbeats.
+        election_timeout_min: hb * 3,
+        election_timeout_max: hb * 6,
+        ..RaftOptions::default()
+    };
+    let cluster = Cluster::start(schedulers, &base, options).await?;
     let leader = cluster.leader().await?;
     let region = leader.region.clone();
     println!(
@@ -128,12 +149,13 @@ async fn main() -> Result<()> {
             last_report = Instant::now();
             let stats = region.broker_stats();
             println!(
-                "  {:6.1} s: {n} placed ({:.0}/s), index {}, broker ready {} unacked {} blocked {}, RSS {} MB, CPU {:.1} s",
+                "  {:6.1} s: {n} placed ({:.0}/s), index {}, broker ready {} unacked {} waiting {} blocked {}, RSS {} MB, CPU {:.1} s",
                 start.elapsed().as_secs_f64(),
                 n as f64 / start.elapsed().as_secs_f64(),
                 region.snapshot().latest_index(),
                 stats.ready,
                 stats.unacked,
+                stats.waiting,
                 stats.blocked,
                 status_kb("VmRSS:") / 1024,
                 cpu_secs() - cpu0
