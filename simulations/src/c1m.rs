@@ -197,7 +197,10 @@ pub async fn heartbeat_nodes(
     let start = Instant::now();
     for i in 0..n {
         // Nodes registered first got the shortest TTLs (10 s + jitter): start early and spread.
-        due.push(Reverse((start + Duration::from_millis((i as u64) % 4000), i)));
+        due.push(Reverse((
+            start + Duration::from_millis((i as u64) % 4000),
+            i,
+        )));
     }
     let mut sent = 0u64;
     while let Some(Reverse((at, i))) = due.pop() {
@@ -211,7 +214,10 @@ pub async fn heartbeat_nodes(
             .with_context(|| format!("heartbeat of node {i}"))?;
         sent += 1;
         let half = Duration::from_nanos(u64::try_from(ttl / 2).unwrap_or(0));
-        due.push(Reverse((Instant::now() + half.max(Duration::from_secs(1)), i)));
+        due.push(Reverse((
+            Instant::now() + half.max(Duration::from_secs(1)),
+            i,
+        )));
     }
     Ok(sent)
 }

@@ -121,7 +121,10 @@ fn indexed_fit_checks_place_exactly_as_visiting_every_allocation() {
     }
     let a = register(&mut store, mock_job("a", 100));
     let plan = plan_both(&store, &a, 1);
-    assert_eq!(plan.node_allocation.values().map(Vec::len).sum::<usize>(), 100);
+    assert_eq!(
+        plan.node_allocation.values().map(Vec::len).sum::<usize>(),
+        100
+    );
     commit(&mut store, &plan);
 
     // Some of job a complete: they no longer use their node.

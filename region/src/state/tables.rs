@@ -94,7 +94,12 @@ impl Tables {
             }
         }
         if !alloc.terminal_status() {
-            adjust_usage(&mut self.node_usage, &alloc.node_id, &alloc_usage(&alloc), 1);
+            adjust_usage(
+                &mut self.node_usage,
+                &alloc.node_id,
+                &alloc_usage(&alloc),
+                1,
+            );
         }
         add_to(
             &mut self.allocs_by_job,
