@@ -301,7 +301,9 @@ fn new_alloc(
         node_id: sel.node.id.clone(),
         node_name: sel.node.name.clone(),
         job_id: job.id.clone(),
-        job: Some(Box::new(job.clone())),
+        // The plan carries the job once; the plan applier's commit attaches it to every new
+        // allocation (Nomad normalizes plans the same way).
+        job: None,
         task_group: p.task_group.clone(),
         allocated_resources: Some(sel.resources),
         metrics: Some(metric),

@@ -39,7 +39,7 @@ mod time;
 pub mod update;
 
 pub use diff::JobDiff;
-pub use plan_ctx::PlanCtx;
+pub use plan_ctx::{PlanCtx, ProposedTotals};
 pub use plan_job::{JobPlanResult, plan_job};
 pub use time::rfc3339;
 

@@ -69,6 +69,12 @@ impl State for Overlay<'_> {
     fn latest_index(&self) -> u64 {
         self.inner.latest_index()
     }
+    fn node_usage(&self, node_id: &str) -> Option<super::resources::Usage> {
+        self.inner.node_usage(node_id)
+    }
+    fn alloc_by_id(&self, id: &str) -> Option<Arc<Allocation>> {
+        self.inner.alloc_by_id(id)
+    }
 }
 
 /// True when two versions of a job differ in their specification (not merely in

@@ -163,6 +163,9 @@ impl State for MemState {
     fn latest_index(&self) -> u64 {
         self.index
     }
+    fn alloc_by_id(&self, id: &str) -> Option<Arc<Allocation>> {
+        self.allocs.get(id).cloned()
+    }
 }
 
 /// A planner that applies plans to its own [`MemState`] and records everything.

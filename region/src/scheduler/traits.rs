@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::structs::{Allocation, Evaluation, Job, Node, Plan, PlanResult};
 
 use super::Result;
+use super::resources::Usage;
 
 /// A read-only, consistent view of the region's state at one index.
 ///
@@ -28,6 +29,16 @@ pub trait State {
     fn allocs_by_node(&self, node_id: &str) -> Vec<Arc<Allocation>>;
     /// The Raft index this view is at.
     fn latest_index(&self) -> u64;
+    /// What the node's non-terminal allocations use together, when the state keeps that as an
+    /// index (`None`: it does not, and fit checks sum `allocs_by_node`). A state that answers
+    /// this must answer [`State::alloc_by_id`] too.
+    fn node_usage(&self, _node_id: &str) -> Option<Usage> {
+        None
+    }
+    /// One allocation, when the state can look it up by ID.
+    fn alloc_by_id(&self, _id: &str) -> Option<Arc<Allocation>> {
+        None
+    }
 }
 
 /// A state to retry against, handed back by [`Planner::submit_plan`] when part of

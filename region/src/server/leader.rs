@@ -132,15 +132,7 @@ impl Leader {
     /// Applies a command, then routes what it changed (see the module docs).
     /// A command the state refused becomes `RegionError::State`.
     pub async fn apply(&self, cmd: Command) -> Result<u64> {
-        if self.cancel.is_cancelled() {
-            return Err(RegionError::ShuttingDown);
-        }
-        let (index, result) = self.applier.apply(cmd.clone()).await?;
-        if let CommandResult::Rejected(e) = result {
-            return Err(e.into());
-        }
-        self.after_apply(&cmd, index);
-        Ok(index)
+        self.apply_with_result(cmd).await.map(|(index, _)| index)
     }
 
     /// Like [`Leader::apply`], returning the command's result too.
@@ -148,18 +140,22 @@ impl Leader {
         if self.cancel.is_cancelled() {
             return Err(RegionError::ShuttingDown);
         }
-        let (index, result) = self.applier.apply(cmd.clone()).await?;
+        // What routing needs, taken before the command moves into the log (a plan's
+        // allocations are not copied for it).
+        let evals: Vec<Evaluation> = cmd.evals().into_iter().cloned().collect();
+        let capacity = CapacityHint::of(&cmd);
+        let (index, result) = self.applier.apply(cmd).await?;
         if let CommandResult::Rejected(e) = result {
             return Err(e.into());
         }
-        self.after_apply(&cmd, index);
+        self.after_apply(&evals, &capacity, index);
         Ok((index, result))
     }
 
-    fn after_apply(&self, cmd: &Command, index: u64) {
+    fn after_apply(&self, evals: &[Evaluation], capacity: &CapacityHint, index: u64) {
         let now = now_nanos();
         let snap = self.applier.snapshot();
-        for eval in cmd.evals() {
+        for eval in evals {
             // Route the stored copy: it carries the indexes apply assigned.
             let stored = snap
                 .eval_by_id(&eval.id)
@@ -167,7 +163,7 @@ impl Leader {
                 .unwrap_or_else(|| eval.clone());
             self.route_eval(stored, now);
         }
-        for class in capacity_changes(cmd, &snap) {
+        for class in capacity.classes(&snap) {
             let effects = self.blocked().unblock(&class, index);
             self.handle_blocked_effects(effects, now);
         }
@@ -336,26 +332,48 @@ impl Leader {
     }
 }
 
-/// Computed classes whose capacity grew through `cmd`: a node that is ready after
-/// it, or nodes where an allocation reached a terminal client status.
-fn capacity_changes(cmd: &Command, snap: &StateSnapshot) -> Vec<String> {
-    let class_of = |node_id: &str| snap.node_by_id(node_id).map(|n| n.computed_class.clone());
-    let mut classes: Vec<String> = match cmd {
-        Command::NodeRegister { node, .. } if node.status == NODE_STATUS_READY => {
-            class_of(&node.id).into_iter().collect()
+/// Where a command may have freed or added capacity: a node that is ready after it, or
+/// the nodes of allocations that reached a terminal client status.
+enum CapacityHint {
+    None,
+    Node(String),
+    Allocs(Vec<String>),
+}
+
+impl CapacityHint {
+    fn of(cmd: &Command) -> Self {
+        match cmd {
+            Command::NodeRegister { node, .. } if node.status == NODE_STATUS_READY => {
+                Self::Node(node.id.clone())
+            }
+            Command::NodeUpdateStatus {
+                node_id, status, ..
+            } if status == NODE_STATUS_READY => Self::Node(node_id.clone()),
+            Command::AllocClientUpdate { allocs, .. } => Self::Allocs(
+                allocs
+                    .iter()
+                    .filter(|a| a.client_terminal_status())
+                    .map(|a| a.id.clone())
+                    .collect(),
+            ),
+            _ => Self::None,
         }
-        Command::NodeUpdateStatus {
-            node_id, status, ..
-        } if status == NODE_STATUS_READY => class_of(node_id).into_iter().collect(),
-        Command::AllocClientUpdate { allocs, .. } => allocs
-            .iter()
-            .filter(|a| a.client_terminal_status())
-            .filter_map(|a| snap.alloc_by_id(&a.id))
-            .filter_map(|a| class_of(&a.node_id))
-            .collect(),
-        _ => Vec::new(),
-    };
-    classes.sort();
-    classes.dedup();
-    classes
+    }
+
+    /// Computed classes whose capacity grew, read from the state after the command.
+    fn classes(&self, snap: &StateSnapshot) -> Vec<String> {
+        let class_of = |node_id: &str| snap.node_by_id(node_id).map(|n| n.computed_class.clone());
+        let mut classes: Vec<String> = match self {
+            Self::None => Vec::new(),
+            Self::Node(id) => class_of(id).into_iter().collect(),
+            Self::Allocs(ids) => ids
+                .iter()
+                .filter_map(|id| snap.alloc_by_id(id))
+                .filter_map(|a| class_of(&a.node_id))
+                .collect(),
+        };
+        classes.sort();
+        classes.dedup();
+        classes
+    }
 }

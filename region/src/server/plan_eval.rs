@@ -105,6 +105,34 @@ fn node_fits(snap: &StateSnapshot, plan: &Plan, node_id: &str) -> Result<(), Str
         .chain(placing)
         .map(|a| a.id.as_str())
         .collect();
+    let capacity = node_capacity(&node);
+    // Placements without host ports cannot collide with anything (what is committed was
+    // checked when it was): then the node's usage index, minus what the plan removes, plus
+    // what it places, is the whole check, without visiting every allocation on the node.
+    if !placing
+        .iter()
+        .any(|a| !a.terminal_status() && !alloc_ports(a).is_empty())
+    {
+        let mut used = snap.node_usage(node_id);
+        for id in &removed {
+            if let Some(old) = snap.alloc_by_id(id)
+                && old.node_id == node_id
+                && !old.terminal_status()
+            {
+                let u = alloc_usage(&old);
+                used.cpu -= u.cpu;
+                used.memory -= u.memory;
+                used.disk -= u.disk;
+            }
+        }
+        for a in placing.iter().filter(|a| !a.terminal_status()) {
+            used.add(&alloc_usage(a));
+        }
+        return match used.exceeds(&capacity) {
+            Some(dim) => Err(format!("resources exhausted: {dim}")),
+            None => Ok(()),
+        };
+    }
     let existing = snap.allocs_by_node(node_id);
     let proposed: Vec<&Allocation> = existing
         .iter()
@@ -116,7 +144,7 @@ fn node_fits(snap: &StateSnapshot, plan: &Plan, node_id: &str) -> Result<(), Str
     for a in &proposed {
         used.add(&alloc_usage(a));
     }
-    if let Some(dim) = used.exceeds(&node_capacity(&node)) {
+    if let Some(dim) = used.exceeds(&capacity) {
         return Err(format!("resources exhausted: {dim}"));
     }
     let mut ports = HashSet::new();

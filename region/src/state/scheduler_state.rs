@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::scheduler::State;
+use crate::scheduler::resources::Usage;
 use crate::structs::{Allocation, Job, Node};
 
 use super::StateSnapshot;
@@ -30,5 +31,13 @@ impl State for StateSnapshot {
 
     fn latest_index(&self) -> u64 {
         StateSnapshot::latest_index(self)
+    }
+
+    fn node_usage(&self, node_id: &str) -> Option<Usage> {
+        Some(StateSnapshot::node_usage(self, node_id))
+    }
+
+    fn alloc_by_id(&self, id: &str) -> Option<Arc<Allocation>> {
+        StateSnapshot::alloc_by_id(self, id)
     }
 }

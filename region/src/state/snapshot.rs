@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use imbl::OrdMap;
 
+use crate::scheduler::resources::Usage;
 use crate::structs::{Allocation, Deployment, Evaluation, Job, JobSummary, Node};
 
 use super::tables::{Table, Tables, job_key};
@@ -148,6 +149,11 @@ impl StateSnapshot {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// What the node's non-terminal allocations use together (kept as an index).
+    pub fn node_usage(&self, node_id: &str) -> Usage {
+        self.t.node_usage.get(node_id).copied().unwrap_or_default()
     }
 
     /// Allocations created or last changed by an evaluation.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use imbl::{OrdMap, OrdSet, Vector};
 use serde::{Deserialize, Serialize};
 
+use crate::scheduler::resources::{Usage, alloc_usage};
 use crate::structs::{Allocation, Deployment, Evaluation, Job, JobSummary, Node};
 
 /// `(namespace, job id)`.
@@ -60,6 +61,10 @@ pub(crate) struct Tables {
     pub allocs: OrdMap<String, Arc<Allocation>>,
     pub allocs_by_job: OrdMap<JobKey, OrdSet<String>>,
     pub allocs_by_node: OrdMap<String, OrdSet<String>>,
+    /// Per node, what its non-terminal allocations use together: fit checks (scheduler, plan
+    /// applier) read this instead of visiting every allocation on the node. Kept by `put_alloc`;
+    /// a node whose live allocations use nothing has no entry.
+    pub node_usage: OrdMap<String, Usage>,
     pub evals: OrdMap<String, Arc<Evaluation>>,
     pub evals_by_job: OrdMap<JobKey, OrdSet<String>>,
     pub deployments: OrdMap<String, Arc<Deployment>>,
@@ -80,10 +85,21 @@ impl Tables {
 
     /// Inserts or replaces an allocation, keeping the by-job and by-node indexes.
     pub fn put_alloc(&mut self, alloc: Arc<Allocation>) {
-        if let Some(old) = self.allocs.get(&alloc.id).cloned()
-            && old.node_id != alloc.node_id
-        {
-            remove_from(&mut self.allocs_by_node, &old.node_id, &old.id);
+        if let Some(old) = self.allocs.get(&alloc.id).cloned() {
+            if !old.terminal_status() {
+                adjust_usage(&mut self.node_usage, &old.node_id, &alloc_usage(&old), -1);
+            }
+            if old.node_id != alloc.node_id {
+                remove_from(&mut self.allocs_by_node, &old.node_id, &old.id);
+            }
+        }
+        if !alloc.terminal_status() {
+            adjust_usage(
+                &mut self.node_usage,
+                &alloc.node_id,
+                &alloc_usage(&alloc),
+                1,
+            );
         }
         add_to(
             &mut self.allocs_by_job,
@@ -139,22 +155,42 @@ impl Tables {
     }
 }
 
+fn adjust_usage(map: &mut OrdMap<String, Usage>, node_id: &str, by: &Usage, sign: i64) {
+    let mut u = map.get(node_id).copied().unwrap_or_default();
+    u.cpu += sign * by.cpu;
+    u.memory += sign * by.memory;
+    u.disk += sign * by.disk;
+    if u == Usage::default() {
+        map.remove(node_id);
+    } else {
+        map.insert(node_id.to_string(), u);
+    }
+}
+
+// Both mutate the set in place (the map copies only the path to it when a snapshot shares
+// it): taking the set out and putting a copy back would copy the path per allocation.
 fn add_to<K: Ord + Clone>(index: &mut OrdMap<K, OrdSet<String>>, key: K, id: &str) {
-    let mut set = index.get(&key).cloned().unwrap_or_default();
-    if !set.contains(id) {
-        set.insert(id.to_string());
-        index.insert(key, set);
+    match index.get_mut(&key) {
+        Some(set) => {
+            if !set.contains(id) {
+                set.insert(id.to_string());
+            }
+        }
+        None => {
+            index.insert(key, OrdSet::unit(id.to_string()));
+        }
     }
 }
 
 fn remove_from(index: &mut OrdMap<String, OrdSet<String>>, key: &str, id: &str) {
-    if let Some(set) = index.get(key).cloned() {
-        let mut set = set;
-        set.remove(id);
-        if set.is_empty() {
-            index.remove(key);
-        } else {
-            index.insert(key.to_string(), set);
+    let now_empty = match index.get_mut(key) {
+        Some(set) => {
+            set.remove(id);
+            set.is_empty()
         }
+        None => false,
+    };
+    if now_empty {
+        index.remove(key);
     }
 }

@@ -117,18 +117,32 @@ impl Selector {
             };
             let mut same_group = 0usize;
             let mut same_job = 0usize;
-            pctx.for_each_proposed(&node.id, |a| {
-                used.add(&alloc_usage(a));
-                if needs_ports {
-                    ports.add_alloc(a);
+            // Without ports to assign, the indexed totals say the same as visiting every
+            // allocation the node would run.
+            let totals = if needs_ports {
+                None
+            } else {
+                pctx.proposed_totals(&node.id, &req.job.namespace, &req.job.id, &req.tg.name)
+            };
+            match totals {
+                Some(t) => {
+                    used.add(&t.used);
+                    same_job = t.same_job;
+                    same_group = t.same_group;
                 }
-                if a.job_id == req.job.id && a.namespace == req.job.namespace {
-                    same_job += 1;
-                    if a.task_group == req.tg.name {
-                        same_group += 1;
+                None => pctx.for_each_proposed(&node.id, |a| {
+                    used.add(&alloc_usage(a));
+                    if needs_ports {
+                        ports.add_alloc(a);
                     }
-                }
-            });
+                    if a.job_id == req.job.id && a.namespace == req.job.namespace {
+                        same_job += 1;
+                        if a.task_group == req.tg.name {
+                            same_group += 1;
+                        }
+                    }
+                }),
+            }
             if let Some(reason) =
                 distinct_violation(req, &node, same_job, same_group, &property_counts)
             {
