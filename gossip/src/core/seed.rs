@@ -13,11 +13,7 @@ impl MeshCore {
     /// already told us, with every member alive in foca. Nothing is sent:
     /// from here on the members talk through the real protocol, which is
     /// what a simulation measures.
-    pub fn seed_converged(
-        &mut self,
-        records: &[Arc<MemberRecord>],
-        now: Instant,
-    ) -> Effects {
+    pub fn seed_converged(&mut self, records: &[Arc<MemberRecord>], now: Instant) -> Effects {
         self.begin(now);
         let own = self.record.id.addr();
         let peers = || records.iter().filter(move |r| r.id.addr() != own);
