@@ -10,9 +10,8 @@ use std::sync::Arc;
 
 use foca::{BroadcastHandler, Invalidates};
 
-use crate::codec::{self, CodecError};
+use crate::codec::CodecError;
 use crate::identity::Identity;
-use crate::meta::MemberRecord;
 use crate::view::{RecordOutcome, SharedView};
 
 /// Dissemination key of a record.
@@ -63,7 +62,7 @@ impl BroadcastHandler<Identity> for RecordHandler {
         data: &[u8],
         sender: Option<&Identity>,
     ) -> Result<Option<RecordKey>, CodecError> {
-        let record: MemberRecord = codec::decode_exact(data)?;
+        let record = crate::intern::record_from_bytes(data)?;
         let key = RecordKey::new(record.id.name_arc().clone(), record.order());
         let mut view = self.view.lock();
         match view.apply_record(record, sender.is_none()) {

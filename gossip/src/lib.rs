@@ -57,6 +57,7 @@ pub mod codec;
 mod core;
 mod error;
 mod identity;
+mod intern;
 mod keyring;
 mod member;
 mod mesh;

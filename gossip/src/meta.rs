@@ -80,7 +80,7 @@ impl MemberMeta {
 }
 
 /// What the record says about the member's wishes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Intent {
     /// Member is (or wants to be) part of the mesh.
     Alive,
@@ -91,7 +91,7 @@ pub enum Intent {
 }
 
 /// The unit of metadata dissemination.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MemberRecord {
     pub id: Identity,
     pub version: u64,

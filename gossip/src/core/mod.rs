@@ -14,6 +14,8 @@
 mod config;
 mod effects;
 mod react;
+#[cfg(any(test, feature = "testing"))]
+mod seed;
 mod sync;
 
 use std::net::SocketAddr;
@@ -253,6 +255,7 @@ impl MeshCore {
             },
             Packet::Pull { .. } => self.send_push(from),
             Packet::Push { record } => {
+                let record = crate::intern::record(record);
                 let outcome = self.view.lock().apply_record(record, false);
                 tracing::trace!(%from, ?outcome, "record pushed");
             }

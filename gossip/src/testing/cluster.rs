@@ -197,6 +197,30 @@ impl SimCluster {
         )
     }
 
+    /// Starts from a converged mesh: every running node is told every
+    /// running node's current record and liveness at once
+    /// (`MeshCore::seed_converged`), instead of learning them through a mass
+    /// join. What happens next goes through the real protocol. The timers
+    /// this sets (probe and gossip rounds) are spread evenly over `spread`
+    /// so that the members do not all probe in the same instant, as members
+    /// that joined at different times would not.
+    pub fn seed_converged(&mut self, spread: Duration) {
+        let records: Vec<_> = self
+            .running()
+            .map(|i| crate::intern::record(self.nodes[i].core.record().clone()))
+            .collect();
+        let running: Vec<usize> = self.running().collect();
+        let count = u32::try_from(running.len()).unwrap_or(u32::MAX).max(1);
+        for (k, i) in running.into_iter().enumerate() {
+            let mut effects = self.nodes[i].core.seed_converged(&records, self.now);
+            let offset = spread * u32::try_from(k).unwrap_or(u32::MAX) / count;
+            for (after, _) in &mut effects.timers {
+                *after += offset;
+            }
+            self.apply(i, effects);
+        }
+    }
+
     /// Node `i` joins through node `via`.
     pub fn join(&mut self, i: usize, via: usize) -> Result<()> {
         let addr = self.nodes[via].addr;

@@ -17,19 +17,21 @@
 //! restarted member is alive again whatever its previous life said.
 
 mod entry;
+mod pulls;
 
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use self::entry::{Entry, Fnv, Liveness};
+use self::entry::{Entry, Fnv, Liveness, NameKey};
 use crate::identity::Identity;
 use crate::member::{Member, MemberEvent, MemberEventKind, MemberStatus};
 use crate::meta::MemberRecord;
 
-type NameSet = HashSet<Arc<str>, BuildHasherDefault<Fnv>>;
+type FnvBuild = BuildHasherDefault<Fnv>;
+type NameSet = HashSet<NameKey, FnvBuild>;
+type NameTimes = HashMap<NameKey, Instant, FnvBuild>;
 
 /// The view, shared between the core and the broadcast handler.
 #[derive(Clone)]
@@ -64,10 +66,14 @@ pub(crate) enum RecordOutcome {
 pub(crate) struct View {
     local: Arc<str>,
     /// A fixed hasher keeps iteration order (and so simulations) reproducible.
-    entries: HashMap<Arc<str>, Entry, BuildHasherDefault<Fnv>>,
+    entries: HashMap<NameKey, Entry, FnvBuild>,
     events: Vec<MemberEvent>,
-    /// Members shown failed or left (what `reap` looks at).
-    departed: NameSet,
+    /// Members shown failed or left (what `reap` looks at), with when their
+    /// status last changed.
+    departed: NameTimes,
+    /// When we last asked a member for its record; entries older than the
+    /// pull interval mean nothing and are dropped by `due_pulls`.
+    pulled: NameTimes,
     /// Up members whose record we lack (what `due_pulls` looks at).
     needs_record: NameSet,
     /// Highest version of a foreign record about us awaiting a refute.
@@ -79,19 +85,21 @@ impl View {
     /// A view holding only the local member (alive, with its first record).
     pub(crate) fn new(local: MemberRecord, now: Instant) -> Self {
         let name = local.id.name_arc().clone();
-        let mut entry = Entry::new(now);
+        let key = NameKey(local.id.clone());
+        let mut entry = Entry::new();
         entry.id = Some(local.id.clone());
         entry.liveness = Liveness::Up;
-        entry.record = Some(local);
+        entry.record = Some(Arc::new(local));
         entry.shown = entry.derive();
-        entry.shown_key = entry.shown.and_then(|s| entry.key(s));
+        entry.shown_key = entry.shown.and_then(|s| entry.key(s)).unwrap_or(0);
         let mut entries = HashMap::default();
-        entries.insert(name.clone(), entry);
+        entries.insert(key, entry);
         Self {
             local: name,
             entries,
             events: Vec::new(),
-            departed: NameSet::default(),
+            departed: NameTimes::default(),
+            pulled: NameTimes::default(),
             needs_record: NameSet::default(),
             refute: None,
             now,
@@ -139,19 +147,30 @@ impl View {
     }
 
     pub(crate) fn record(&self, name: &str) -> Option<&MemberRecord> {
-        self.entries.get(name)?.record.as_ref()
+        self.entries.get(name)?.record.as_deref()
     }
 
-    fn entry(&mut self, name: &Arc<str>) -> &mut Entry {
-        let now = self.now;
+    fn entry(&mut self, id: &Identity) -> &mut Entry {
+        // Look up first: `HashMap::entry` would want an owned key every time.
+        if !self.entries.contains_key(id.name()) {
+            self.entries.insert(NameKey(id.clone()), Entry::new());
+        }
         self.entries
-            .entry(name.clone())
-            .or_insert_with(|| Entry::new(now))
+            .get_mut(id.name())
+            .expect("entry inserted just above")
+    }
+
+    /// Drops a member's entry and everything kept about it.
+    fn remove(&mut self, name: &str) -> Option<Entry> {
+        self.departed.remove(name);
+        self.needs_record.remove(name);
+        self.pulled.remove(name);
+        self.entries.remove(name)
     }
 
     /// foca: `id` is active.
     pub(crate) fn member_up(&mut self, id: &Identity) {
-        let entry = self.entry(id.name_arc());
+        let entry = self.entry(id);
         let stale = match &entry.id {
             Some(old) => old != id && entry.liveness == Liveness::Up && old.is_newer_than(id),
             None => false,
@@ -196,10 +215,14 @@ impl View {
     }
 
     /// Applies a record (from a broadcast, a push, or ourselves).
-    pub(crate) fn apply_record(&mut self, record: MemberRecord, from_self: bool) -> RecordOutcome {
+    pub(crate) fn apply_record(
+        &mut self,
+        record: Arc<MemberRecord>,
+        from_self: bool,
+    ) -> RecordOutcome {
         let name = record.id.name_arc().clone();
         let is_local = name == self.local;
-        let entry = self.entry(&name);
+        let entry = self.entry(&record.id);
         if let Some(current) = &entry.record {
             // We may re-publish our own current record (same order) to spread it.
             let newer =
@@ -223,7 +246,7 @@ impl View {
     /// The local member finished leaving: it is down to itself too.
     pub(crate) fn local_down(&mut self) {
         let local = self.local.clone();
-        if let Some(entry) = self.entries.get_mut(&local) {
+        if let Some(entry) = self.entries.get_mut(&*local) {
             entry.liveness = Liveness::Down;
         }
         self.refresh(&local);
@@ -232,83 +255,21 @@ impl View {
     /// The local identity was renewed by foca.
     pub(crate) fn local_renamed(&mut self, id: &Identity) {
         let local = self.local.clone();
-        if let Some(entry) = self.entries.get_mut(&local) {
+        if let Some(entry) = self.entries.get_mut(&*local) {
             entry.id = Some(id.clone());
         }
-    }
-
-    /// Should we ask `id` for its record? True when we have none for its
-    /// incarnation, or it advertises a newer version than ours, and we did not
-    /// ask in the last `interval`. Marks the ask.
-    pub(crate) fn want_record(
-        &mut self,
-        id: &Identity,
-        advertised: Option<u64>,
-        interval: Duration,
-    ) -> bool {
-        if id.name_arc() == &self.local || id.name().is_empty() {
-            return false;
-        }
-        let now = self.now;
-        let entry = self.entry(id.name_arc());
-        let missing = match &entry.record {
-            None => true,
-            Some(r) => {
-                r.id.incarnation() < id.incarnation()
-                    || (r.id.incarnation() == id.incarnation()
-                        && advertised.is_some_and(|v| v > r.version))
-            }
-        };
-        let recently = entry
-            .pulled_at
-            .is_some_and(|t| now.saturating_duration_since(t) < interval);
-        if missing && !recently {
-            entry.pulled_at = Some(now);
-            true
-        } else {
-            false
-        }
-    }
-
-    /// True if foca already reported exactly `id` as up (sync skips those).
-    pub(crate) fn knows_up(&self, id: &Identity) -> bool {
-        self.entries
-            .get(id.name())
-            .is_some_and(|e| e.liveness == Liveness::Up && e.id.as_ref() == Some(id))
-    }
-
-    /// Addresses of up members whose record we still lack and did not ask
-    /// for in the last `interval`; marks them asked.
-    pub(crate) fn due_pulls(&mut self, interval: Duration) -> Vec<SocketAddr> {
-        let now = self.now;
-        let mut due = Vec::new();
-        for name in &self.needs_record {
-            let Some(e) = self.entries.get_mut(name) else {
-                continue;
-            };
-            let recently = e
-                .pulled_at
-                .is_some_and(|t| now.saturating_duration_since(t) < interval);
-            if let Some(id) = &e.id
-                && !recently
-            {
-                e.pulled_at = Some(now);
-                due.push(id.addr());
-            }
-        }
-        due
     }
 
     /// Drops members failed or left for longer than the given periods.
     pub(crate) fn reap(&mut self, failed_after: Duration, left_after: Duration) {
         let now = self.now;
-        let expired: Vec<Arc<str>> = self
+        let expired: Vec<NameKey> = self
             .departed
             .iter()
-            .filter(|name| **name != self.local)
-            .filter(|name| {
+            .filter(|(name, _)| name.0.name() != &*self.local)
+            .filter(|(name, since)| {
                 self.entries.get(*name).is_some_and(|e| {
-                    let age = now.saturating_duration_since(e.since);
+                    let age = now.saturating_duration_since(**since);
                     match e.shown {
                         Some(MemberStatus::Failed) => age >= failed_after,
                         Some(MemberStatus::Left) => age >= left_after,
@@ -316,12 +277,10 @@ impl View {
                     }
                 })
             })
-            .cloned()
+            .map(|(name, _)| name.clone())
             .collect();
         for name in expired {
-            self.departed.remove(&name);
-            self.needs_record.remove(&name);
-            if let Some(entry) = self.entries.remove(&name)
+            if let Some(entry) = self.remove(name.0.name())
                 && let Some(member) = entry.shown.and_then(|s| entry.to_member(s))
             {
                 self.events.push(MemberEvent {
@@ -335,44 +294,45 @@ impl View {
     /// Recomputes a member's status after a change, emits the event, and
     /// keeps the `departed` / `needs_record` indexes current.
     fn refresh(&mut self, name: &Arc<str>) {
-        self.refresh_status(name);
-        let (departed, needs_record) = match self.entries.get(name) {
-            Some(e) => (
-                matches!(e.shown, Some(MemberStatus::Failed | MemberStatus::Left)),
-                *name != self.local && e.needs_record(),
-            ),
-            None => (false, false),
+        let status_changed = self.refresh_status(name);
+        let Some((key, e)) = self.entries.get_key_value(&**name) else {
+            return; // reaped (refresh_status dropped everything)
         };
-        for (set, member) in [
-            (&mut self.departed, departed),
-            (&mut self.needs_record, needs_record),
-        ] {
-            if member {
-                set.insert(name.clone());
-            } else {
-                set.remove(name);
+        let departed = matches!(e.shown, Some(MemberStatus::Failed | MemberStatus::Left));
+        let needs_record = *name != self.local && e.needs_record();
+        if departed {
+            // The time departed members are reaped by: when the status
+            // last changed.
+            if status_changed || !self.departed.contains_key(&**name) {
+                self.departed.insert(key.clone(), self.now);
             }
+        } else {
+            self.departed.remove(&**name);
+        }
+        if needs_record {
+            if !self.needs_record.contains(&**name) {
+                self.needs_record.insert(key.clone());
+            }
+        } else {
+            self.needs_record.remove(&**name);
         }
     }
 
-    fn refresh_status(&mut self, name: &Arc<str>) {
-        let now = self.now;
-        let Some(entry) = self.entries.get_mut(name) else {
-            return;
+    /// Returns whether the shown status changed.
+    fn refresh_status(&mut self, name: &Arc<str>) -> bool {
+        let Some(entry) = self.entries.get_mut(&**name) else {
+            return false;
         };
         let before = entry.shown;
         let after = entry.derive();
         let after_key = after.and_then(|s| entry.key(s));
-        if after_key == entry.shown_key {
-            return; // nothing a subscriber could see changed
+        if after_key == entry.shown_key() {
+            return false; // nothing a subscriber could see changed
         }
-        entry.shown_key = after_key;
+        entry.shown_key = after_key.unwrap_or(0);
         entry.shown = after;
-        if before != after {
-            entry.since = now;
-        }
         let kind = match (before, after) {
-            (None, None) => return,
+            (None, None) => return false,
             (None, Some(MemberStatus::Alive | MemberStatus::Leaving)) => MemberEventKind::Joined,
             (_, Some(MemberStatus::Failed)) if before != after => MemberEventKind::Failed,
             (_, Some(MemberStatus::Left)) if before != after => MemberEventKind::Left,
@@ -383,14 +343,15 @@ impl View {
             (Some(_), Some(_)) | (None, Some(_)) => MemberEventKind::Updated,
         };
         let Some(member) = after.or(before).and_then(|s| entry.to_member(s)) else {
-            return;
+            return before != after;
         };
         if kind == MemberEventKind::Reaped {
-            self.entries.remove(name);
+            self.remove(name);
         }
         if name == &self.local && kind == MemberEventKind::Joined {
-            return; // we do not announce ourselves to ourselves
+            return before != after; // we do not announce ourselves to ourselves
         }
         self.events.push(MemberEvent { kind, member });
+        before != after
     }
 }

@@ -1,11 +1,15 @@
 //! The mesh simulation: N real `MeshCore`s on a simulated network and a
 //! virtual clock, one seed reproducing a run exactly.
 //!
-//! Phases: staggered start and convergence; one more member joins (spread of
-//! the join); a member changes its metadata (spread of the update); a member
-//! is killed (time until the others mark it failed); then a steady window
-//! of `duration` measuring bytes per member. False failures are counted over
-//! the whole run.
+//! Phases: staggered start and convergence (or, with `seeded`, a mesh that
+//! starts converged and settles for `SETTLE`); one more member joins (spread
+//! of the join); a member changes its metadata (spread of the update); a
+//! member is killed (time until the others mark it failed); then a steady
+//! window of `duration` measuring bytes per member. False failures are
+//! counted over the whole run.
+//!
+//! The cores share decoded identities and records (`share_decoded`): a big
+//! mesh would otherwise hold n² copies of the same values.
 
 mod recorder;
 mod report;
@@ -15,7 +19,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use nomad_gossip::testing::{LinkConfig, SimCluster};
+use nomad_gossip::testing::{LinkConfig, SimCluster, share_decoded};
 use nomad_gossip::{MemberEventKind, MeshConfig};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -39,6 +43,9 @@ pub struct MeshSimConfig {
     pub wan: bool,
     /// Time between two members starting.
     pub join_spacing: Duration,
+    /// Start from a converged mesh (every member told every member) instead
+    /// of the staggered mass start; `converge` is then not measured.
+    pub seeded: bool,
 }
 
 impl Default for MeshSimConfig {
@@ -52,6 +59,7 @@ impl Default for MeshSimConfig {
             duration: Duration::from_secs(60),
             wan: false,
             join_spacing: Duration::from_millis(10),
+            seeded: false,
         }
     }
 }
@@ -84,11 +92,21 @@ const PHASE_LIMIT: Duration = Duration::from_secs(120);
 /// big meshes run only every few minutes.
 const CONVERGE_LIMIT: Duration = Duration::from_secs(600);
 const STEP: Duration = Duration::from_millis(50);
+/// How long a seeded mesh runs before the measurements: every member's own
+/// first record is still being gossiped, and the probe rounds desynchronise.
+const SETTLE: Duration = Duration::from_secs(5);
 
 /// Runs one simulation.
 pub fn run(cfg: &MeshSimConfig) -> Result<MeshReport> {
     anyhow::ensure!(cfg.members >= 3, "need at least 3 members");
     anyhow::ensure!((0.0..1.0).contains(&cfg.loss), "loss must be in [0, 1)");
+    share_decoded(true);
+    let report = run_shared(cfg);
+    share_decoded(false);
+    report
+}
+
+fn run_shared(cfg: &MeshSimConfig) -> Result<MeshReport> {
     let started = Instant::now();
     let core = if cfg.wan {
         MeshConfig::wan()
@@ -110,22 +128,33 @@ pub fn run(cfg: &MeshSimConfig) -> Result<MeshReport> {
     }));
     let mut rng = StdRng::seed_from_u64(cfg.seed);
 
-    // Staggered start: each member joins through a random earlier one.
     let n = cfg.members;
-    for i in 0..n {
-        c.add_node().context("add member")?;
-        if i > 0 {
-            let via = rng.random_range(0..i);
-            c.join(i, via).context("join")?;
-        }
-        c.run_for(cfg.join_spacing);
-    }
     let all_alive = |c: &SimCluster| {
         let running = c.running().count();
         c.running().all(|i| c.node(i).core.alive_count() == running)
     };
-    let converged = c.run_until(CONVERGE_LIMIT, Duration::from_millis(500), all_alive);
-    let converge = converged.then(|| c.elapsed());
+    let converge = if cfg.seeded {
+        for _ in 0..n {
+            c.add_node().context("add member")?;
+        }
+        // Spread the first probe rounds over one probe period.
+        c.seed_converged(Duration::from_secs(if cfg.wan { 5 } else { 1 }));
+        c.run_for(SETTLE);
+        anyhow::ensure!(all_alive(&c), "seeded mesh lost members while settling");
+        None
+    } else {
+        // Staggered start: each member joins through a random earlier one.
+        for i in 0..n {
+            c.add_node().context("add member")?;
+            if i > 0 {
+                let via = rng.random_range(0..i);
+                c.join(i, via).context("join")?;
+            }
+            c.run_for(cfg.join_spacing);
+        }
+        let converged = c.run_until(CONVERGE_LIMIT, Duration::from_millis(500), all_alive);
+        converged.then(|| c.elapsed())
+    };
     if std::env::var_os("MESH_SIM_DEBUG").is_some() {
         let running = c.running().count();
         let short_foca = c
@@ -245,6 +274,28 @@ mod tests {
             MeshReport { wall: a.wall, ..b },
             a,
             "same seed, different run"
+        );
+    }
+
+    #[test]
+    fn seeded_start_measures_through_the_protocol() {
+        let cfg = MeshSimConfig {
+            seeded: true,
+            ..small()
+        };
+        let a = run(&cfg).unwrap();
+        assert_eq!(a.converge, None, "a seeded start is not measured");
+        for spread in [a.join, a.update, a.failure] {
+            assert!(spread.p100.is_some(), "not everyone saw it: {spread:?}");
+        }
+        assert_eq!(a.false_failures, 0);
+        assert!(a.datagrams_sent > 0);
+        assert_eq!(
+            MeshReport {
+                wall: a.wall,
+                ..run(&cfg).unwrap()
+            },
+            a
         );
     }
 

@@ -16,6 +16,7 @@ pub fn csv_header() -> String {
         "jitter_ms",
         "duration_s",
         "profile",
+        "start",
         "converge_s",
     ]
     .iter()
@@ -61,6 +62,7 @@ pub fn csv_row(cfg: &MeshSimConfig, r: &MeshReport) -> String {
         format!("{}", cfg.jitter.as_millis()),
         format!("{}", cfg.duration.as_secs()),
         if cfg.wan { "wan" } else { "lan" }.to_owned(),
+        if cfg.seeded { "seeded" } else { "mass" }.to_owned(),
         secs(r.converge),
     ];
     for s in [&r.join, &r.update, &r.failure] {
@@ -91,14 +93,15 @@ pub fn summary(cfg: &MeshSimConfig, r: &MeshReport) -> String {
             show(s.p100)
         )
     };
+    let start = if cfg.seeded {
+        "seeded converged".to_owned()
+    } else {
+        format!("converged after {}", show(r.converge))
+    };
     [
         format!(
-            "{} members, loss {}, latency {:?}, seed {}: converged after {}",
-            cfg.members,
-            cfg.loss,
-            cfg.latency,
-            cfg.seed,
-            show(r.converge)
+            "{} members, loss {}, latency {:?}, seed {}: {start}",
+            cfg.members, cfg.loss, cfg.latency, cfg.seed,
         ),
         line("join", &r.join),
         line("update", &r.update),
