@@ -19,7 +19,8 @@
 //!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them).
 //! * `federation` runs one server+client agent per region (`federation_support`), federates them and
 //!   forwards requests, log follows and failures between regions; `federation_cut` cuts one off and
-//!   brings it back.
+//!   brings it back; `federation_raft` federates a region of three servers (one Raft group) with two
+//!   single-server regions, kills its leader, then all of it, and restarts it.
 
 mod jobspec_corpus;
 mod jobspec_coverage;
@@ -46,4 +47,5 @@ mod mesh_support;
 // Three regions federated over the mesh: forwarding, streaming, a lost region, NAT, pruning.
 mod federation;
 mod federation_cut;
+mod federation_raft;
 mod federation_support;
