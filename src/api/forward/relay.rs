@@ -98,10 +98,7 @@ mod tests {
     fn client_alloc_paths_are_recognised() {
         assert_eq!(client_alloc("/v1/client/fs/logs/abc"), Some("abc"));
         assert_eq!(client_alloc("/v1/client/fs/cat/abc"), Some("abc"));
-        assert_eq!(
-            client_alloc("/v1/client/allocation/abc/stats"),
-            Some("abc")
-        );
+        assert_eq!(client_alloc("/v1/client/allocation/abc/stats"), Some("abc"));
         assert_eq!(
             client_alloc("/v1/client/allocation/abc/restart"),
             Some("abc")
