@@ -78,8 +78,22 @@ impl Netns {
             .join(",");
         for (to, from) in [("--dports", "--sports"), ("--sports", "--dports")] {
             self.exec(&[
-                "iptables", "-A", "INPUT", "-p", "udp", "-m", "multiport", to, &list, "-m",
-                "multiport", "!", from, &list, "-j", "DROP",
+                "iptables",
+                "-A",
+                "INPUT",
+                "-p",
+                "udp",
+                "-m",
+                "multiport",
+                to,
+                &list,
+                "-m",
+                "multiport",
+                "!",
+                from,
+                &list,
+                "-j",
+                "DROP",
             ])?;
         }
         Ok(())
@@ -195,13 +209,16 @@ fn cut_and_heal(ns: &Netns) {
         both(&out)
     );
     // West, alone, keeps scheduling too, and fails fast for the regions it cannot reach.
-    run_job(&west, &[], &batch_job(dir.path(), "alone", None, "west-alone"));
+    run_job(
+        &west,
+        &[],
+        &batch_job(dir.path(), "alone", None, "west-alone"),
+    );
     completed_in(&agents, &west, "alone");
     let begun = Instant::now();
     let out = west.nomad(&["job", "status", "-region", "east", "during"]);
     assert!(
-        !out.status.success()
-            && String::from_utf8_lossy(&out.stderr).contains("No path to region"),
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("No path to region"),
         "{}",
         both(&out)
     );

@@ -12,7 +12,7 @@
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use nomad_gossip::Member;
+use nomad_gossip::{Member, MeshHandle};
 
 use super::super::ApiState;
 use super::super::allocs::find;
@@ -42,10 +42,10 @@ pub async fn to_node_or_local(state: &ApiState, req: Request, next: Next) -> Res
     if req.headers().contains_key(RELAYED_HEADER) {
         return next.run(req).await;
     }
-    let Some(target) = node_agent(state, req.uri().path()) else {
+    let Some(mesh) = &state.mesh else {
         return next.run(req).await;
     };
-    let Some(mesh) = &state.mesh else {
+    let Some(target) = node_agent(state, mesh, req.uri().path()) else {
         return next.run(req).await;
     };
     let uri = req
@@ -71,9 +71,8 @@ pub async fn to_node_or_local(state: &ApiState, req: Request, next: Next) -> Res
 }
 
 /// The other mesh member of this region whose client runs the allocation `path` is about.
-fn node_agent(state: &ApiState, path: &str) -> Option<Member> {
+fn node_agent(state: &ApiState, mesh: &MeshHandle, path: &str) -> Option<Member> {
     let id = client_alloc(path)?;
-    let mesh = state.mesh.as_ref()?;
     let snap = state.region.snapshot();
     // Unknown or ambiguous IDs are the local handler's to refuse.
     let alloc = find(&snap, id).ok()?;
