@@ -1,5 +1,6 @@
-//! Region agents for the federation tests: one `nomad agent` per region running server and client (with
-//! raw_exec) on free loopback ports, built on `mesh_support::ServerAgent`. Dropping one stops it with
+//! Region agents for the federation tests: `nomad agent`s running server and client (with raw_exec) on
+//! free loopback ports, one per region or several forming the region's Raft group, built on
+//! `mesh_support::ServerAgent`. Dropping one stops it with
 //! SIGTERM first, so its client stops the tasks it started (SIGKILL alone would orphan them).
 //! Also a tiny UDP relay standing in for a NAT in front of a server's serf port, and the job files and
 //! waits the federation tests share.
