@@ -1,5 +1,6 @@
-//! Region agents for the federation tests: one `nomad agent` per region running server and client (with
-//! raw_exec) on free loopback ports, built on `mesh_support::ServerAgent`. Dropping one stops it with
+//! Region agents for the federation tests: `nomad agent`s running server and client (with raw_exec) on
+//! free loopback ports, one per region or several forming the region's Raft group, built on
+//! `mesh_support::ServerAgent`. Dropping one stops it with
 //! SIGTERM first, so its client stops the tasks it started (SIGKILL alone would orphan them).
 //! Also a tiny UDP relay standing in for a NAT in front of a server's serf port, and the job files and
 //! waits the federation tests share.
@@ -26,12 +27,18 @@ pub struct RegionAgent {
 impl RegionAgent {
     /// Starts the agent of `region` (node name `<region>-1`), with `extra` HCL.
     pub fn start(region: &str, extra: &str) -> RegionAgent {
+        Self::start_server(region, 1, 1, extra)
+    }
+
+    /// Starts server `n` of `region` (node name `<region>-<n>`), one of `expect` that form its Raft
+    /// group once the mesh shows them all (`bootstrap_expect`), with `extra` HCL.
+    pub fn start_server(region: &str, n: u32, expect: u32, extra: &str) -> RegionAgent {
         let config = format!(
-            "region = \"{region}\"\nserver {{\n  bootstrap_expect = 1\n}}\nclient {{\n  enabled = true\n}}\n\
+            "region = \"{region}\"\nserver {{\n  bootstrap_expect = {expect}\n}}\nclient {{\n  enabled = true\n}}\n\
              plugin \"raw_exec\" {{\n  config {{\n    enabled = true\n  }}\n}}\n{extra}"
         );
         RegionAgent {
-            agent: ServerAgent::start(&format!("{region}-1"), &config),
+            agent: ServerAgent::start(&format!("{region}-{n}"), &config),
             region: region.to_owned(),
         }
     }

@@ -20,7 +20,9 @@
 //!   `raft_peers` adds a non-voting server and removes a dead one with `operator raft remove-peer`.
 //! * `federation` runs one server+client agent per region (`federation_support`), federates them and
 //!   forwards requests, log follows and failures between regions; `federation_cut` cuts one off and
-//!   brings it back.
+//!   brings it back (`federation_netns` does it with the network, in a namespace of its own);
+//!   `federation_raft` federates a region of three servers (one Raft group) with two
+//!   single-server regions, kills its leader, then all of it, and restarts it.
 
 mod jobspec_corpus;
 mod jobspec_coverage;
@@ -48,4 +50,6 @@ mod mesh_support;
 // Three regions federated over the mesh: forwarding, streaming, a lost region, NAT, pruning.
 mod federation;
 mod federation_cut;
+mod federation_netns;
+mod federation_raft;
 mod federation_support;

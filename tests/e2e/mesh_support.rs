@@ -20,6 +20,7 @@ pub struct ServerAgent {
     /// Node name; the member name is `<name>.global`.
     pub name: String,
     pub http: u16,
+    pub rpc: u16,
     pub serf: u16,
     dir: tempfile::TempDir,
     configs: Vec<PathBuf>,
@@ -53,6 +54,7 @@ impl ServerAgent {
             child: None,
             name: name.to_owned(),
             http,
+            rpc,
             serf,
             dir,
             configs: vec![base_path, extra_path],

@@ -129,7 +129,7 @@ async fn requests_for_another_region_are_served_there() -> TestResult {
     let (status, _, text) = call(
         "GET",
         format!("{e}/v1/jobs?region=west"),
-        vec![("X-Nomad-Forwarded", "someone.else")],
+        vec![("X-Nomad-Region-Forwarded", "someone.else")],
         None,
     )
     .await?;

@@ -9,10 +9,12 @@
 //!        none alive in it -> 500 "No path to region"
 //! ```
 //!
-//! A replayed request carries `X-Nomad-Forwarded`; it is never forwarded again (a server that gets one for
-//! a region it does not serve answers "No path to region" instead of passing it on), so a misconfigured
-//! peer cannot make requests loop.
+//! A replayed request carries `X-Nomad-Region-Forwarded`; it is never forwarded to another region again (a
+//! server that gets one for a region it does not serve answers "No path to region" instead of passing it
+//! on), so a misconfigured peer cannot make requests loop. Client requests for an allocation another
+//! server of the region runs are relayed to it ([`relay`]).
 
+pub mod relay;
 pub mod send;
 pub mod serve;
 pub mod wire;
@@ -34,8 +36,10 @@ use super::query::MAX_BLOCKING_WAIT;
 
 pub use serve::install;
 
-/// Marks a request replayed by a server of this region on behalf of another region's server.
-pub const FORWARDED_HEADER: &str = "x-nomad-forwarded";
+/// Marks a request replayed by a server of this region on behalf of another region's server. Not
+/// `X-Nomad-Forwarded`, which marks a follower's request carried to its leader: a forwarded write that
+/// reaches a follower must still go on to the leader.
+pub const FORWARDED_HEADER: &str = "x-nomad-region-forwarded";
 /// Largest request or reply body forwarded (jobs are small; logs stream in chunks).
 pub const MAX_BODY: usize = 32 << 20;
 
@@ -51,7 +55,7 @@ pub fn hop_by_hop(name: &HeaderName) -> bool {
 /// The middleware in front of every route.
 pub async fn route(State(state): State<ApiState>, req: Request, next: Next) -> Response {
     if req.headers().contains_key(FORWARDED_HEADER) {
-        return next.run(req).await;
+        return relay::to_node_or_local(&state, req, next).await;
     }
     let params = Query::<HashMap<String, String>>::try_from_uri(req.uri())
         .map(|Query(p)| p)
@@ -69,7 +73,7 @@ pub async fn route(State(state): State<ApiState>, req: Request, next: Next) -> R
         .or_else(|| params.get("region").cloned())
         .filter(|r| !r.is_empty() && *r != state.agent.region);
     let Some(region) = target else {
-        return next.run(req).await;
+        return relay::to_node_or_local(&state, req, next).await;
     };
     match forward(&state, &region, &params, req).await {
         Ok(resp) => resp,
@@ -90,9 +94,19 @@ async fn forward(
         Some(index) if index > 0 => send::Deadline::blocking(blocking_wait(params)),
         _ => send::Deadline::ordinary(),
     };
+    let uri = with_region(req.uri(), region);
+    let call = call_of(mesh, req, uri).await?;
+    send::forward(mesh, region, call, deadline).await
+}
+
+/// `req` as a call for another server, to `uri` (path and query).
+async fn call_of(
+    mesh: &nomad_gossip::MeshHandle,
+    req: Request,
+    uri: String,
+) -> Result<wire::Call, ApiError> {
     let path = req.uri().path();
     let stream = path.starts_with("/v1/client/fs/") || path == "/v1/event/stream";
-    let uri = with_region(req.uri(), region);
     let method = req.method().to_string();
     let headers = req
         .headers()
@@ -103,15 +117,14 @@ async fn forward(
     let body = axum::body::to_bytes(req.into_body(), MAX_BODY)
         .await
         .map_err(|e| ApiError::BadRequest(format!("Failed to read the request body: {e}")))?;
-    let call = wire::Call {
+    Ok(wire::Call {
         method,
         uri,
         headers,
         body: Blob(body.to_vec()),
         stream,
         origin: mesh.local_name().to_owned(),
-    };
-    send::forward(mesh, region, call, deadline).await
+    })
 }
 
 /// `?wait` of a blocking query (Nomad's default and cap: 5 minutes).

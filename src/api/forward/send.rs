@@ -18,7 +18,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use futures_util::stream;
-use nomad_gossip::MeshHandle;
+use nomad_gossip::{Member, MeshHandle};
 
 use super::hop_by_hop;
 use super::serve::LONG_POLL;
@@ -125,12 +125,29 @@ pub async fn forward(
                 .is_some_and(|at| now.duration_since(*at) < SUSPECT_FOR)
         })
     };
+    send_to(mesh, &servers, call, deadline)
+        .await
+        .map_err(|failures| {
+            ApiError::Internal(format!(
+                "No path to region {region:?}: no server answered ({failures})"
+            ))
+        })
+}
+
+/// Sends `call` to the first of `servers` (in that order) that answers within `deadline`; when none
+/// does, what each one's failure was.
+pub async fn send_to(
+    mesh: &MeshHandle,
+    servers: &[Member],
+    call: Call,
+    deadline: Deadline,
+) -> Result<Response, String> {
     let stream = call.stream;
-    let msg = Bytes::from(wire::encode(&ForwardRequest::Call(call)).map_err(internal)?);
+    let msg = Bytes::from(wire::encode(&ForwardRequest::Call(call)).map_err(|e| e.to_string())?);
     let began = Instant::now();
     let per_try = deadline.per_try_for(servers.len());
     let mut failures = Vec::new();
-    for server in &servers {
+    for server in servers {
         let left = deadline.total.saturating_sub(began.elapsed());
         if left.is_zero() {
             break;
@@ -141,24 +158,18 @@ pub async fn forward(
         {
             Ok(reply) => {
                 suspects().remove(&server.addr);
-                let reply: ForwardReply = wire::decode(&reply).map_err(internal)?;
-                return response(mesh.clone(), server.addr, reply, stream);
+                let reply: ForwardReply = wire::decode(&reply).map_err(|e| e.to_string())?;
+                return response(mesh.clone(), server.addr, reply, stream)
+                    .map_err(|e| e.to_string());
             }
             Err(e) => {
-                tracing::warn!(server = %server.name, error = %e, "forwarding to region failed, trying another server");
+                tracing::warn!(server = %server.name, error = %e, "forwarding failed, trying another server");
                 suspects().insert(server.addr, Instant::now());
                 failures.push(format!("{}: {e}", server.name));
             }
         }
     }
-    Err(ApiError::Internal(format!(
-        "No path to region {region:?}: no server answered ({})",
-        failures.join("; ")
-    )))
-}
-
-fn internal(e: wire::WireError) -> ApiError {
-    ApiError::Internal(e.to_string())
+    Err(failures.join("; "))
 }
 
 /// Builds the HTTP response from the first reply.

@@ -1,6 +1,6 @@
 //! The serving side of region forwarding: a request forwarded from another region is replayed into this
-//! agent's own router (marked `X-Nomad-Forwarded`, so it is served here and never forwarded again), and
-//! the reply goes back whole, or, for streams, as a session drained by long polls.
+//! agent's own router (marked `X-Nomad-Region-Forwarded`, so it is served in this region and never
+//! forwarded again), and the reply goes back whole, or, for streams, as a session drained by long polls.
 //!
 //! A session is a pump task reading the reply body into a bounded channel. It ends when the body ends,
 //! when the forwarder cancels, or when nobody polled it for [`IDLE`] (the forwarder went away without

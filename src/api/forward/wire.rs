@@ -37,7 +37,7 @@ pub struct Call {
     pub body: Blob,
     /// The reply body may never end (log follows): answer with what is there and keep a session.
     pub stream: bool,
-    /// The forwarding server's member name (logged, and put in `X-Nomad-Forwarded`).
+    /// The forwarding server's member name (logged, and put in `X-Nomad-Region-Forwarded`).
     pub origin: String,
 }
 
