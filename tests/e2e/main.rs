@@ -16,7 +16,9 @@
 //!   starts, kills, terminates and restarts them); `mesh_members` also forms one Raft group through it.
 //! * `cluster` (durable server restart, client-only agents over RPC, a dead client's allocations replaced,
 //!   wrong-region clients, client restart re-attach) and `raft_cluster` (three servers, leader SIGKILL,
-//!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them).
+//!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them);
+//!   `split_agents` runs a server-only and a client-only agent and operates the client's allocation
+//!   through both (logs, follow, fs, stats, signal, exec) and fails fast once the client is gone.
 //! * `federation` runs one server+client agent per region (`federation_support`), federates them and
 //!   forwards requests, log follows and failures between regions; `federation_cut` cuts one off and
 //!   brings it back.
@@ -36,6 +38,7 @@ mod docker_support;
 mod exec_driver;
 mod raft_cluster;
 mod scheduling;
+mod split_agents;
 mod walkthrough;
 
 // Tests that start several server-only agents on free loopback ports and join them into a mesh.
