@@ -15,7 +15,8 @@ use super::cluster_support::{AgentProc, pids_running, wait_for};
 use super::dev_agent::{PATIENCE, both};
 use super::support::NOMAD;
 
-const SERVER: &str = "server {\n  enabled = true\n  bootstrap_expect = 1\n}\n";
+/// Heartbeats short enough for the test to watch the killed client's node go down.
+const SERVER: &str = "server {\n  enabled = true\n  bootstrap_expect = 1\n  min_heartbeat_ttl = \"1s\"\n  heartbeat_grace = \"2s\"\n}\n";
 const RAW_EXEC: &str = "plugin \"raw_exec\" {\n  config {\n    enabled = true\n  }\n}\n";
 const MARKER: &str = "split-agents-marker";
 
@@ -159,16 +160,18 @@ fn operate_through(agent: &AgentProc, others: &[&AgentProc], id: &str) {
 fn server_and_client_agents_answer_for_the_nodes_allocations() {
     let _orphans = Orphans;
     let server = AgentProc::start("split-server", SERVER);
-    let mut client = AgentProc::start(
-        "split-client",
-        &format!(
-            "client {{\n  enabled = true\n  servers = [\"{}\"]\n}}\n{RAW_EXEC}",
+    let client_config = |pool: &str| {
+        format!(
+            "client {{\n  enabled = true\n  node_pool = \"{pool}\"\n  servers = [\"{}\"]\n}}\n{RAW_EXEC}",
             server.rpc_addr()
-        ),
-    );
-    wait_for("the client node ready", &[&server, &client], || {
+        )
+    };
+    let mut client = AgentProc::start("split-client", &client_config("default"));
+    // Another client, in a pool the job does not use: it runs nothing of it and must ask the node that does.
+    let other = AgentProc::start("split-other", &client_config("spare"));
+    wait_for("both client nodes ready", &[&server, &client, &other], || {
         let out = server.nomad(&["node", "status"]);
-        out.status.success() && stdout(&out).contains("ready")
+        out.status.success() && stdout(&out).lines().filter(|l| l.contains("ready")).count() == 2
     });
     server.write("split.nomad.hcl", &ticker_job());
     let run = server.nomad(&["job", "run", "-detach", "split.nomad.hcl"]);
@@ -190,6 +193,7 @@ fn server_and_client_agents_answer_for_the_nodes_allocations() {
 
     operate_through(&server, &[&client], &id);
     operate_through(&client, &[&server], &id);
+    operate_through(&other, &[&server, &client], &id);
     // A short prefix resolves on both too.
     let short = &id[..8];
     let cat = client.nomad(&["alloc", "fs", short, "app/local/out.txt"]);
@@ -206,5 +210,29 @@ fn server_and_client_agents_answer_for_the_nodes_allocations() {
         begun.elapsed() < Duration::from_secs(10),
         "took {:?}",
         begun.elapsed()
+    );
+    // Once the node is down, Nomad's words.
+    let node = server
+        .get(&format!("/v1/allocation/{id}"))
+        .and_then(|a| a["NodeID"].as_str().map(String::from))
+        .expect("the allocation's node");
+    wait_for("the killed client's node down", &[&server], || {
+        server
+            .get(&format!("/v1/node/{node}"))
+            .is_some_and(|n| n["Status"] == "down")
+    });
+    let (status, _, body) = other
+        .get_raw(&format!("/v1/client/allocation/{id}/stats"))
+        .expect("the other client answers");
+    assert_eq!(
+        (status, body.trim()),
+        (500, format!("node {node} is down").as_str())
+    );
+    let out = other.nomad(&["alloc", "fs", &id]);
+    assert!(!out.status.success(), "{}", both(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!("node {node} is down")),
+        "{}",
+        both(&out)
     );
 }
