@@ -10,8 +10,8 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use super::client_state::ClientApi;
 use super::alloc_ops::client_error;
+use super::client_state::ClientApi;
 use super::error::{ApiError, Result};
 use super::query::QueryOptions;
 use crate::api_client::exec_frames::{

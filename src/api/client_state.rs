@@ -53,11 +53,10 @@ impl FromRequestParts<ClientApi> for QueryOptions {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &ClientApi) -> Result<Self> {
-        let Query(params) = Query::<std::collections::HashMap<String, String>>::from_request_parts(
-            parts, state,
-        )
-        .await
-        .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let Query(params) =
+            Query::<std::collections::HashMap<String, String>>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::BadRequest(e.body_text()))?;
         QueryOptions::parse(params, &state.region)
     }
 }

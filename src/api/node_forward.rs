@@ -67,7 +67,9 @@ pub fn alloc_of(path: &str) -> Option<&str> {
         let known = matches!(op, "ls" | "cat" | "stat" | "readat" | "logs");
         return (known && !id.is_empty() && !id.contains('/')).then_some(id);
     }
-    let (id, op) = path.strip_prefix("/v1/client/allocation/")?.split_once('/')?;
+    let (id, op) = path
+        .strip_prefix("/v1/client/allocation/")?
+        .split_once('/')?;
     let known = matches!(op, "stats" | "signal" | "restart" | "exec");
     (known && !id.is_empty()).then_some(id)
 }
@@ -144,9 +146,7 @@ fn hop_by_hop(name: &header::HeaderName) -> bool {
 /// Sends `req` to `addr` on a fresh connection and returns its response with a streaming body; a `101`
 /// joins the caller's upgraded connection to the node's.
 pub async fn proxy(addr: &str, mut req: Request) -> Result<Response, String> {
-    let downstream = req
-        .extensions_mut()
-        .remove::<hyper::upgrade::OnUpgrade>();
+    let downstream = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>();
     let upgrade = req.headers().contains_key(header::UPGRADE);
     let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
         .await
@@ -200,7 +200,11 @@ pub async fn proxy(addr: &str, mut req: Request) -> Result<Response, String> {
         return Ok(Response::from_parts(parts, Body::empty()));
     }
     let (mut parts, body) = resp.into_parts();
-    for name in [header::CONNECTION, header::TRANSFER_ENCODING, header::UPGRADE] {
+    for name in [
+        header::CONNECTION,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+    ] {
         parts.headers.remove(name);
     }
     parts.headers.remove("keep-alive");

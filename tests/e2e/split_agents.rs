@@ -107,7 +107,9 @@ fn follow_streams(agent: &AgentProc, id: &str) {
 
 /// Every node-side endpoint, asked of `agent`.
 fn operate_through(agent: &AgentProc, others: &[&AgentProc], id: &str) {
-    let all: Vec<&AgentProc> = std::iter::once(agent).chain(others.iter().copied()).collect();
+    let all: Vec<&AgentProc> = std::iter::once(agent)
+        .chain(others.iter().copied())
+        .collect();
     let logs = agent.nomad(&["alloc", "logs", id]);
     assert!(logs.status.success(), "{}", both(&logs));
     assert!(stdout(&logs).contains("tick-"), "{}", both(&logs));
@@ -169,10 +171,15 @@ fn server_and_client_agents_answer_for_the_nodes_allocations() {
     let mut client = AgentProc::start("split-client", &client_config("default"));
     // Another client, in a pool the job does not use: it runs nothing of it and must ask the node that does.
     let other = AgentProc::start("split-other", &client_config("spare"));
-    wait_for("both client nodes ready", &[&server, &client, &other], || {
-        let out = server.nomad(&["node", "status"]);
-        out.status.success() && stdout(&out).lines().filter(|l| l.contains("ready")).count() == 2
-    });
+    wait_for(
+        "both client nodes ready",
+        &[&server, &client, &other],
+        || {
+            let out = server.nomad(&["node", "status"]);
+            out.status.success()
+                && stdout(&out).lines().filter(|l| l.contains("ready")).count() == 2
+        },
+    );
     server.write("split.nomad.hcl", &ticker_job());
     let run = server.nomad(&["job", "run", "-detach", "split.nomad.hcl"]);
     assert!(run.status.success(), "{}", both(&run));
