@@ -17,6 +17,7 @@ use super::rpc::leader_forward::{LeaderForward, forward_to_leader};
 use super::rpc::raft_transport::QuicRaftTransport;
 use super::rpc::{RemoteRpc, RpcEndpoint, RpcServer, http_forward};
 use super::{AgentError, AgentMesh, LocalRpc, Result, raft, settings};
+use crate::api::client_state::{ClientApi, Lookup};
 use crate::api::{self, ApiState};
 use crate::client::{Client, ClientHandle};
 use crate::config::AgentConfig;
@@ -144,6 +145,15 @@ pub async fn start(
             endpoint: endpoint.clone(),
         },
         forward_to_leader,
+    ))
+    // Outermost: a client request for an allocation of another node goes to that node.
+    .layer(axum::middleware::from_fn_with_state(
+        ClientApi {
+            client: client.clone(),
+            lookup: Lookup::Region(region.clone()),
+            region: config.region.clone(),
+        },
+        api::node_forward::route,
     ));
     // Other regions' servers forward requests here over the mesh; they are replayed into this router.
     api::forward::install(mesh.handle(), router.clone());

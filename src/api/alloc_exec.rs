@@ -10,9 +10,8 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use super::ApiState;
 use super::alloc_ops::client_error;
-use super::allocs::{find, local_client};
+use super::client_state::ClientApi;
 use super::error::{ApiError, Result};
 use super::query::QueryOptions;
 use crate::api_client::exec_frames::{
@@ -74,13 +73,12 @@ pub fn encode_output(o: &ExecOutput) -> ExecStreamingOutput {
 
 /// `GET /v1/client/allocation/{id}/exec` (websocket).
 pub async fn exec(
-    State(state): State<ApiState>,
+    State(state): State<ClientApi>,
     Path(id): Path<String>,
     q: QueryOptions,
     ws: WebSocketUpgrade,
 ) -> Result<Response> {
-    let alloc = find(&state.region.snapshot(), &id)?;
-    let client = local_client(&state, &alloc)?;
+    let (alloc, client) = state.local(&id).await?;
     let command = parse_command(q.param("command"))?;
     let tty = q.flag("tty")?;
     let task = q.param("task").filter(|t| !t.is_empty());

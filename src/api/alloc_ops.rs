@@ -8,7 +8,8 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::ApiState;
-use super::allocs::{find, local_client};
+use super::allocs::find;
+use super::client_state::{ClientApi, client_reply};
 use super::error::{ApiError, Result};
 use super::query::{QueryOptions, decode_body, reply};
 use crate::client::ClientError;
@@ -58,7 +59,7 @@ fn optional(s: &str) -> Option<&str> {
 
 /// `PUT/POST /v1/client/allocation/{id}/signal`.
 pub async fn signal(
-    State(state): State<ApiState>,
+    State(state): State<ClientApi>,
     Path(id): Path<String>,
     q: QueryOptions,
     body: Bytes,
@@ -68,20 +69,19 @@ pub async fn signal(
     } else {
         decode_body(&body)?
     };
-    let alloc = find(&state.region.snapshot(), &id)?;
-    let client = local_client(&state, &alloc)?;
+    let (alloc, client) = state.local(&id).await?;
     let task = optional(&req.task);
     let sig = optional(&req.signal).unwrap_or("SIGKILL");
     client
         .check_running(&alloc.id, task)
         .map_err(client_error)?;
     client.signal(&alloc.id, task, sig).map_err(client_error)?;
-    reply(&state, &q, 1, &serde_json::json!({}))
+    client_reply(&q, &serde_json::json!({}))
 }
 
 /// `PUT/POST /v1/client/allocation/{id}/restart`.
 pub async fn restart(
-    State(state): State<ApiState>,
+    State(state): State<ClientApi>,
     Path(id): Path<String>,
     q: QueryOptions,
     body: Bytes,
@@ -91,15 +91,14 @@ pub async fn restart(
     } else {
         decode_body(&body)?
     };
-    let alloc = find(&state.region.snapshot(), &id)?;
-    let client = local_client(&state, &alloc)?;
+    let (alloc, client) = state.local(&id).await?;
     let task = if req.all_tasks {
         None
     } else {
         optional(&req.task_name)
     };
     client.restart(&alloc.id, task).map_err(client_error)?;
-    reply(&state, &q, 1, &serde_json::json!({}))
+    client_reply(&q, &serde_json::json!({}))
 }
 
 /// `PUT/POST /v1/allocation/{id}/stop`.
@@ -114,11 +113,11 @@ pub async fn stop(
 }
 
 /// `GET /v1/client/stats`.
-pub async fn host_stats(State(state): State<ApiState>, q: QueryOptions) -> Result<Response> {
+pub async fn host_stats(State(state): State<ClientApi>, q: QueryOptions) -> Result<Response> {
     let client = state
         .client
         .as_ref()
         .ok_or_else(|| ApiError::BadRequest("Client is not enabled on this agent".into()))?;
     let stats = client.host_stats();
-    reply(&state, &q, 1, &stats)
+    client_reply(&q, &stats)
 }

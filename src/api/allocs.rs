@@ -62,33 +62,13 @@ pub async fn get_one(
 
 /// `GET /v1/client/allocation/{id}/stats`: served by the client running the allocation.
 pub async fn stats(
-    State(state): State<ApiState>,
+    State(state): State<super::client_state::ClientApi>,
     Path(id): Path<String>,
     q: QueryOptions,
 ) -> Result<Response> {
-    let alloc = find(&state.region.snapshot(), &id)?;
-    let client = local_client(&state, &alloc)?;
+    let (alloc, client) = state.local(&id).await?;
     let usage = client
         .alloc_stats(&alloc.id)
         .ok_or_else(|| ApiError::NotFound(format!("unknown allocation ID {:?}", alloc.id)))?;
-    reply(&state, &q, 1, &usage)
-}
-
-/// This agent's client, if it is the node running `alloc`.
-pub fn local_client<'a>(
-    state: &'a ApiState,
-    alloc: &Allocation,
-) -> Result<&'a crate::client::ClientHandle> {
-    let client = state
-        .client
-        .as_ref()
-        .ok_or_else(|| ApiError::BadRequest("Client is not enabled on this agent".into()))?;
-    if client.node_id() != alloc.node_id {
-        // Forwarding to the node that runs it needs client RPC over the mesh (a later issue).
-        return Err(ApiError::BadRequest(format!(
-            "Allocation {:?} runs on node {:?}, not on this agent",
-            alloc.id, alloc.node_id
-        )));
-    }
-    Ok(client)
+    super::client_state::client_reply(&q, &usage)
 }

@@ -13,10 +13,9 @@ use axum::response::Response;
 use futures_util::stream;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::ApiState;
-use super::allocs::{find, local_client};
+use super::client_state::{ClientApi, client_reply};
 use super::error::{ApiError, Result};
-use super::query::{QueryOptions, reply};
+use super::query::QueryOptions;
 use crate::client::alloc_fs::{self, FsError};
 
 /// Bytes read per chunk of a streamed body.
@@ -33,9 +32,8 @@ impl From<FsError> for ApiError {
 }
 
 /// The allocation's directory on this client and the requested path.
-fn target(state: &ApiState, alloc_id: &str, q: &QueryOptions) -> Result<(PathBuf, String)> {
-    let alloc = find(&state.region.snapshot(), alloc_id)?;
-    let client = local_client(state, &alloc)?;
+async fn target(state: &ClientApi, alloc_id: &str, q: &QueryOptions) -> Result<(PathBuf, String)> {
+    let (alloc, client) = state.local(alloc_id).await?;
     let root = client
         .alloc_dir(&alloc.id)
         .ok_or_else(|| ApiError::NotFound(format!("unknown allocation ID {:?}", alloc.id)))?;
@@ -45,33 +43,33 @@ fn target(state: &ApiState, alloc_id: &str, q: &QueryOptions) -> Result<(PathBuf
 
 /// `GET /v1/client/fs/ls/{alloc}`.
 pub async fn ls(
-    State(state): State<ApiState>,
+    State(state): State<ClientApi>,
     Path(alloc_id): Path<String>,
     q: QueryOptions,
 ) -> Result<Response> {
-    let (root, path) = target(&state, &alloc_id, &q)?;
+    let (root, path) = target(&state, &alloc_id, &q).await?;
     let files = alloc_fs::list(&root, &path)?;
-    reply(&state, &q, 1, &files)
+    client_reply(&q, &files)
 }
 
 /// `GET /v1/client/fs/stat/{alloc}`.
 pub async fn stat(
-    State(state): State<ApiState>,
+    State(state): State<ClientApi>,
     Path(alloc_id): Path<String>,
     q: QueryOptions,
 ) -> Result<Response> {
-    let (root, path) = target(&state, &alloc_id, &q)?;
+    let (root, path) = target(&state, &alloc_id, &q).await?;
     let info = alloc_fs::stat(&root, &path)?;
-    reply(&state, &q, 1, &info)
+    client_reply(&q, &info)
 }
 
 /// `GET /v1/client/fs/cat/{alloc}`.
 pub async fn cat(
-    State(state): State<ApiState>,
+    State(state): State<ClientApi>,
     Path(alloc_id): Path<String>,
     q: QueryOptions,
 ) -> Result<Response> {
-    let (root, path) = target(&state, &alloc_id, &q)?;
+    let (root, path) = target(&state, &alloc_id, &q).await?;
     let file = alloc_fs::open_file(&root, &path)?;
     stream_file(file, 0, None).await
 }
@@ -87,12 +85,12 @@ fn number(q: &QueryOptions, name: &str) -> Result<u64> {
 
 /// `GET /v1/client/fs/readat/{alloc}?offset=&limit=`.
 pub async fn readat(
-    State(state): State<ApiState>,
+    State(state): State<ClientApi>,
     Path(alloc_id): Path<String>,
     q: QueryOptions,
 ) -> Result<Response> {
     let (offset, limit) = (number(&q, "offset")?, number(&q, "limit")?);
-    let (root, path) = target(&state, &alloc_id, &q)?;
+    let (root, path) = target(&state, &alloc_id, &q).await?;
     let file = alloc_fs::open_file(&root, &path)?;
     stream_file(file, offset, Some(limit)).await
 }

@@ -10,11 +10,9 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use base64::Engine;
 use futures_util::stream;
-use nomad_region::structs::TASK_STATE_DEAD;
 use serde::Serialize;
 
-use super::ApiState;
-use super::allocs::{find, local_client};
+use super::client_state::{ClientApi, Lookup};
 use super::error::{ApiError, Result};
 use super::log_stream::{Chunk, LogCursor, Origin};
 use super::query::QueryOptions;
@@ -93,12 +91,11 @@ fn parse_request(q: &QueryOptions, tasks: &[String]) -> Result<LogRequest> {
 
 /// `GET /v1/client/fs/logs/{alloc}`.
 pub async fn logs(
-    State(state): State<ApiState>,
+    State(state): State<ClientApi>,
     Path(alloc_id): Path<String>,
     q: QueryOptions,
 ) -> Result<Response> {
-    let alloc = find(&state.region.snapshot(), &alloc_id)?;
-    let client = local_client(&state, &alloc)?;
+    let (alloc, client) = state.local(&alloc_id).await?;
     let tasks: Vec<String> = alloc
         .job
         .as_deref()
@@ -117,7 +114,7 @@ pub async fn logs(
     };
     let follower = Follower {
         cursor,
-        state: state.clone(),
+        lookup: state.lookup.clone(),
         alloc_id: alloc.id.clone(),
         task: req.task,
         follow: req.follow,
@@ -137,7 +134,7 @@ pub async fn logs(
 /// The state of one streaming response.
 struct Follower {
     cursor: LogCursor,
-    state: ApiState,
+    lookup: Lookup,
     alloc_id: String,
     task: String,
     follow: bool,
@@ -165,7 +162,7 @@ impl Follower {
                 Ok(None) if !self.follow => return None,
                 Ok(None) => {
                     // Output ends for good once the task is dead and its files are drained.
-                    if self.task_dead() {
+                    if self.task_dead().await {
                         match self.cursor.next_chunk().await {
                             Ok(Some(chunk)) => return Some(Ok(self.encode(chunk))),
                             _ => return None,
@@ -182,15 +179,8 @@ impl Follower {
         }
     }
 
-    fn task_dead(&self) -> bool {
-        let snap = self.state.region.snapshot();
-        match snap.alloc_by_id(&self.alloc_id) {
-            Some(a) => a
-                .task_states
-                .get(&self.task)
-                .is_some_and(|t| t.state == TASK_STATE_DEAD),
-            None => true,
-        }
+    async fn task_dead(&self) -> bool {
+        self.lookup.task_dead(&self.alloc_id, &self.task).await
     }
 
     fn encode(&self, chunk: Chunk) -> Bytes {

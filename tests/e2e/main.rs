@@ -18,6 +18,8 @@
 //!   wrong-region clients, client restart re-attach) and `raft_cluster` (three servers, leader SIGKILL,
 //!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them);
 //!   `raft_peers` adds a non-voting server and removes a dead one with `operator raft remove-peer`.
+//!   `split_agents` runs a server-only and a client-only agent and operates the client's allocation
+//!   through both (logs, follow, fs, stats, signal, exec) and fails fast once the client is gone.
 //! * `federation` runs one server+client agent per region (`federation_support`), federates them and
 //!   forwards requests, log follows and failures between regions; `federation_cut` cuts one off and
 //!   brings it back (`federation_netns` does it with the network, in a namespace of its own);
@@ -40,6 +42,7 @@ mod exec_driver;
 mod raft_cluster;
 mod raft_peers;
 mod scheduling;
+mod split_agents;
 mod walkthrough;
 
 // Tests that start several server-only agents on free loopback ports and join them into a mesh.

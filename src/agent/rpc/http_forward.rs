@@ -1,7 +1,9 @@
 //! The HTTP API of a client-only agent: it has no state of its own, so `/v1/agent/self` and
-//! `/v1/agent/health` are answered from the agent itself and every other request is carried to a server
-//! over RPC ([`Request::Http`]), which runs it through its own `/v1` router and sends the response back.
-//! Streams (log follows) are not carried: a forwarded response is buffered whole.
+//! `/v1/agent/health` are answered from the agent itself, the client endpoints by its own client (or, for
+//! an allocation of another node, by that node: [`crate::api::node_forward`]), and every other request is
+//! carried to a server over RPC ([`Request::Http`]), which runs it through its own `/v1` router and sends
+//! the response back. A carried response is buffered whole; the client endpoints, which stream, are never
+//! carried.
 
 use std::sync::Arc;
 
@@ -17,6 +19,8 @@ use tower::ServiceExt;
 use super::remote::RemoteRpc;
 use super::wire::{HttpCall, HttpReply};
 use crate::api::AgentInfo;
+use crate::api::client_state::{ClientApi, Lookup};
+use crate::api::node_forward::client_routes;
 use crate::client::ClientHandle;
 
 /// Largest request body carried to a server.
@@ -31,11 +35,17 @@ struct Fwd {
 
 /// The router of a client-only agent.
 pub fn client_router(rpc: Arc<RemoteRpc>, client: ClientHandle, agent: Arc<AgentInfo>) -> Router {
+    let api = ClientApi {
+        client: Some(client.clone()),
+        lookup: Lookup::Remote(rpc.clone()),
+        region: agent.region.clone(),
+    };
     Router::new()
         .route("/v1/agent/self", get(agent_self))
         .route("/v1/agent/health", get(health))
         .fallback(forward)
         .with_state(Fwd { rpc, client, agent })
+        .merge(client_routes(api))
 }
 
 async fn agent_self(State(f): State<Fwd>) -> Response {
@@ -76,11 +86,16 @@ async fn health(State(f): State<Fwd>) -> Response {
 }
 
 async fn forward(State(f): State<Fwd>, req: HttpRequest) -> Response {
+    carry(&f.rpc, req).await
+}
+
+/// Carries `req` to a server over RPC and answers with its (buffered) response.
+pub async fn carry(rpc: &RemoteRpc, req: HttpRequest) -> Response {
     let call = match to_call(req).await {
         Ok(c) => c,
         Err(resp) => return resp,
     };
-    match f.rpc.http(call).await {
+    match rpc.http(call).await {
         Ok(reply) => to_response(reply),
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
