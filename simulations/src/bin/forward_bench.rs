@@ -66,7 +66,7 @@ fn start(nomad: &str, region: &str) -> Result<Agent> {
         format!(
             "name = \"{region}-1\"\nregion = \"{region}\"\nlog_level = \"WARN\"\nbind_addr = \"127.0.0.1\"\n\
              data_dir = \"{}\"\nports {{\n  http = {http}\n  rpc = {rpc}\n  serf = {serf}\n}}\n\
-             server {{\n  enabled = true\n  gossip_profile = \"lan\"\n}}\n",
+             server {{\n  enabled = true\n  bootstrap_expect = 1\n  gossip_profile = \"lan\"\n}}\n",
             dir.path().join("data").display()
         ),
     )?;
