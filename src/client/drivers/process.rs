@@ -14,7 +14,8 @@ use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 use tokio::sync::watch;
 
-use super::ExitResult;
+use super::{ExitResult, signal};
+use crate::client::error::{ClientError, Result};
 
 /// How often an adopted process is checked for exit when there is no pidfd.
 const POLL: Duration = Duration::from_millis(200);
@@ -57,6 +58,34 @@ impl ProcessGroup {
         unsafe {
             libc::kill(-(self.pid as i32), sig);
         }
+    }
+
+    /// Sends the signal Nomad names `name` (`SIGHUP`, `HUP`, ...) to the group; refused once the task
+    /// has exited.
+    pub fn signal(&self, name: &str) -> Result<()> {
+        let sig = signal::parse(name)?;
+        if self.exited() {
+            return Err(ClientError::TaskNotRunning);
+        }
+        self.kill(sig);
+        Ok(())
+    }
+
+    /// Stops the group with `sig`, waiting up to `timeout` for the exit; past it the group gets
+    /// SIGKILL. True when it had to be killed.
+    pub async fn interrupt(&self, sig: i32, timeout: Duration) -> bool {
+        if self.exited() {
+            return false;
+        }
+        self.kill(sig);
+        if tokio::time::timeout(timeout, self.wait_exit())
+            .await
+            .is_ok()
+        {
+            return false;
+        }
+        self.kill(libc::SIGKILL);
+        true
     }
 
     /// Resolves with the exit once the waiter reports it.

@@ -177,30 +177,17 @@ impl TaskHandle for ExecHandle {
     }
 
     fn signal(&self, name: &str) -> Result<()> {
-        let sig = signal::parse(name)?;
-        if self.group.exited() {
-            return Err(ClientError::TaskNotRunning);
-        }
-        self.group.kill(sig);
-        Ok(())
+        self.group.signal(name)
     }
 
     fn stop(&self, name: &str, timeout: Duration) -> BoxFuture<'_, ExitResult> {
         let sig = signal::parse(name).unwrap_or(libc::SIGINT);
         Box::pin(async move {
-            if !self.group.exited() {
-                self.group.kill(sig);
-                if tokio::time::timeout(timeout, self.group.wait_exit())
-                    .await
-                    .is_err()
-                {
-                    // The group, and anything that left it but not the cgroup.
-                    self.group.kill(libc::SIGKILL);
-                    let cg = self.cgroup.clone();
-                    let _ =
-                        tokio::task::spawn_blocking(move || cg.kill_all(Duration::from_secs(5)))
-                            .await;
-                }
+            if self.group.interrupt(sig, timeout).await {
+                // Anything that left the group but not the cgroup goes too.
+                let cg = self.cgroup.clone();
+                let _ =
+                    tokio::task::spawn_blocking(move || cg.kill_all(Duration::from_secs(5))).await;
             }
             self.group.wait_exit().await
         })

@@ -60,26 +60,13 @@ impl TaskHandle for RawExecHandle {
     }
 
     fn signal(&self, name: &str) -> Result<()> {
-        let sig = signal::parse(name)?;
-        if self.group.exited() {
-            return Err(ClientError::TaskNotRunning);
-        }
-        self.group.kill(sig);
-        Ok(())
+        self.group.signal(name)
     }
 
     fn stop(&self, name: &str, timeout: Duration) -> BoxFuture<'_, ExitResult> {
         let sig = signal::parse(name).unwrap_or(libc::SIGINT);
         Box::pin(async move {
-            if !self.group.exited() {
-                self.group.kill(sig);
-                if tokio::time::timeout(timeout, self.group.wait_exit())
-                    .await
-                    .is_err()
-                {
-                    self.group.kill(libc::SIGKILL);
-                }
-            }
+            self.group.interrupt(sig, timeout).await;
             let result = self.group.wait_exit().await;
             // Whatever is left of the group goes too, as Nomad's executor does.
             self.group.kill(libc::SIGKILL);
