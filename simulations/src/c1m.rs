@@ -38,6 +38,27 @@ pub struct Cluster {
     cancel: CancellationToken,
 }
 
+/// RPC endpoints, their addresses (same order), and the Raft group they form.
+pub type LoopbackGroup = (Vec<RpcEndpoint>, Vec<String>, BTreeMap<u64, RaftMember>);
+
+/// `n` RPC endpoints on free loopback ports, their addresses, and the Raft group they form (IDs derived
+/// from the addresses, as the agent does).
+pub fn loopback_endpoints(n: usize) -> Result<LoopbackGroup> {
+    let mut endpoints = Vec::new();
+    for _ in 0..n {
+        endpoints.push(RpcEndpoint::server("127.0.0.1:0".parse()?, "global")?);
+    }
+    let addrs: Vec<String> = endpoints
+        .iter()
+        .map(|e| e.local_addr().map(|a| a.to_string()).context("no address"))
+        .collect::<Result<_>>()?;
+    let members = addrs
+        .iter()
+        .map(|a| (raft_id(a), RaftMember::new(a.clone())))
+        .collect();
+    Ok((endpoints, addrs, members))
+}
+
 impl Cluster {
     /// Starts three servers, each with `num_schedulers` workers, data dirs under `base`.
     /// `options` are the Raft timings of every member.
@@ -47,18 +68,7 @@ impl Cluster {
         options: RaftOptions,
     ) -> Result<Self> {
         let cancel = CancellationToken::new();
-        let mut endpoints = Vec::new();
-        for _ in 0..3 {
-            endpoints.push(RpcEndpoint::server("127.0.0.1:0".parse()?, "global")?);
-        }
-        let addrs: Vec<String> = endpoints
-            .iter()
-            .map(|e| e.local_addr().map(|a| a.to_string()).context("no address"))
-            .collect::<Result<_>>()?;
-        let members: BTreeMap<u64, RaftMember> = addrs
-            .iter()
-            .map(|a| (raft_id(a), RaftMember::new(a.clone())))
-            .collect();
+        let (endpoints, addrs, members) = loopback_endpoints(3)?;
         let mut servers = Vec::new();
         for (endpoint, addr) in endpoints.into_iter().zip(&addrs) {
             let dir = tempfile::tempdir_in(base)?;

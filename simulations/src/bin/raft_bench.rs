@@ -7,11 +7,10 @@
 //! `cargo run --release -p nomad-sim --bin raft-bench -- --writes 2000 --writers 256` (add `--unbatched`
 //! for one log entry per write, as before batching).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use clap::Parser;
 use nomad::agent::raft::raft_id;
 use nomad::agent::rpc::raft_transport::QuicRaftTransport;
@@ -84,18 +83,7 @@ struct Server {
 }
 
 async fn start_servers(cancel: &CancellationToken, options: RaftOptions) -> Result<Vec<Server>> {
-    let mut endpoints = Vec::new();
-    for _ in 0..3 {
-        endpoints.push(RpcEndpoint::server("127.0.0.1:0".parse()?, "global")?);
-    }
-    let addrs: Vec<String> = endpoints
-        .iter()
-        .map(|e| e.local_addr().map(|a| a.to_string()).context("no address"))
-        .collect::<Result<_>>()?;
-    let members: BTreeMap<u64, RaftMember> = addrs
-        .iter()
-        .map(|a| (raft_id(a), RaftMember::new(a.clone())))
-        .collect();
+    let (endpoints, addrs, members) = nomad_sim::c1m::loopback_endpoints(3)?;
     let mut servers = Vec::new();
     for (endpoint, addr) in endpoints.into_iter().zip(&addrs) {
         let dir = tempfile::tempdir()?;
