@@ -107,6 +107,18 @@ fn non_voting_server_joins_as_non_voter_and_remove_peer_drops_a_dead_server() {
     let mut victim = voters.remove(victim_at);
     let victim_rpc = own_rpc(&victim);
     victim.kill();
+    // remove-peer is for servers that are gone: while the mesh still shows the victim alive, the
+    // leader would add it back (as Nomad's does), so wait until every survivor sees it failed.
+    let survivors = [&voters[0], &voters[1], &nv];
+    wait_for(
+        &survivors,
+        "every survivor to see the killed server failed",
+        || {
+            survivors
+                .iter()
+                .all(|a| a.status_of(&victim.member()).as_deref() == Some("failed"))
+        },
+    );
     let asker = voters.iter().find(|a| !is_leader(a)).unwrap_or(&nv);
     let out = asker.nomad(&[
         "operator",
