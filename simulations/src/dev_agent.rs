@@ -171,4 +171,43 @@ impl DevAgent {
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
             .context("no VmRSS in /proc/<agent>/status")
     }
+
+    /// The agent's raw_exec executors (its children running `nomad executor`): how many, and
+    /// their summed unique (private) and proportional set sizes, KiB, from `smaps_rollup`.
+    pub fn executors_kib(&self) -> Result<(usize, f64, f64)> {
+        let agent = self.child.id().to_string();
+        let (mut n, mut uss, mut pss) = (0, 0.0, 0.0);
+        for entry in std::fs::read_dir("/proc")?.flatten() {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            if !pid.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // Field 4 (ppid), after the parenthesised command name.
+            let ppid = stat
+                .rfind(')')
+                .and_then(|i| stat[i + 1..].split_whitespace().nth(1).map(str::to_string));
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let is_executor = cmdline.split(|b| *b == 0).nth(1) == Some(b"executor".as_slice());
+            if ppid.as_deref() != Some(agent.as_str()) || !is_executor {
+                continue;
+            }
+            let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
+                continue;
+            };
+            let field = |name: &str| -> f64 {
+                rollup
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .and_then(|v| v.split_whitespace().next()?.parse().ok())
+                    .unwrap_or(0.0)
+            };
+            n += 1;
+            uss += field("Private_Clean:") + field("Private_Dirty:");
+            pss += field("Pss:");
+        }
+        Ok((n, uss, pss))
+    }
 }

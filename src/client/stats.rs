@@ -141,8 +141,9 @@ pub fn parse_proc_stat(line: &str) -> Option<(i32, u64, u64, u64)> {
 }
 
 /// Sums CPU and RSS over every process in process group `pgid` (raw_exec starts
-/// each task as its own group, so this covers the task's children too).
-pub fn sample_process_group(pgid: i32) -> ProcSample {
+/// each task as its own group, so this covers the task's children too), leaving out
+/// `except` (the task's executor).
+pub fn sample_process_group(pgid: i32, except: Option<u32>) -> ProcSample {
     let page = page_size();
     let mut s = ProcSample::default();
     let Ok(dir) = std::fs::read_dir("/proc") else {
@@ -161,6 +162,7 @@ pub fn sample_process_group(pgid: i32) -> ProcSample {
         };
         if let Some((pg, ut, st, rss)) = parse_proc_stat(&line)
             && pg == pgid
+            && except.is_none_or(|e| e.to_string() != pid)
         {
             s.utime += ut;
             s.stime += st;
@@ -261,7 +263,7 @@ mod tests {
     fn samples_own_process_group() {
         // SAFETY: getpgrp has no preconditions.
         let pg = unsafe { libc::getpgrp() };
-        let s = sample_process_group(pg);
+        let s = sample_process_group(pg, None);
         assert!(s.rss > 0, "the test process itself is resident");
         let me = sample_pids(&[std::process::id() as i32, -1]);
         assert!(me.rss > 0 && me.utime + me.stime > 0, "{me:?}");

@@ -34,6 +34,25 @@ fn service_job(name: &str, count: u32, marker: &str) -> String {
     )
 }
 
+/// A job whose task prints `tick 0`, `tick 1`, ... five times a second.
+fn ticking_job(name: &str, marker: &str) -> String {
+    service_job(name, 1, marker).replace(
+        "sleep 600; true",
+        "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done",
+    )
+}
+
+/// The ticks in `alloc logs` of `alloc`, checked to be `0..n` without a gap.
+fn ticks(server: &AgentProc, alloc: &str) -> usize {
+    let out = server.nomad(&["alloc", "logs", alloc]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(*l, format!("tick {i}"), "no tick lost or repeated:\n{text}");
+    }
+    lines.len()
+}
+
 fn running_allocs(agent: &AgentProc, job: &str) -> usize {
     agent
         .get(&format!("/v1/job/{job}/allocations"))
@@ -314,7 +333,7 @@ fn a_restarted_client_reattaches_to_its_running_raw_exec_task() {
     wait_for("a ready node", &[&server, &client], || {
         node_ids(&server).iter().any(|n| n.2 == "ready")
     });
-    server.write("keep.nomad.hcl", &service_job("keep", 1, marker));
+    server.write("keep.nomad.hcl", &ticking_job("keep", marker));
     let run = server.nomad(&["job", "run", "keep.nomad.hcl"]);
     assert!(run.status.success(), "{}", both(&run));
     wait_for("the task running", &[&server, &client], || {
@@ -336,8 +355,14 @@ fn a_restarted_client_reattaches_to_its_running_raw_exec_task() {
         "the task is recorded under data_dir/client"
     );
 
+    wait_for("the first ticks logged", &[&server, &client], || {
+        ticks(&server, &alloc_ids[0]) >= 2
+    });
+
     // SIGKILL: the task outlives its client, which comes back well within the heartbeat TTL.
     client.kill();
+    // The task goes on printing while no client reads (into the FIFO its executor holds open).
+    std::thread::sleep(std::time::Duration::from_secs(1));
     assert_eq!(
         pids_running(Path::new(marker)),
         pid,
@@ -367,6 +392,11 @@ fn a_restarted_client_reattaches_to_its_running_raw_exec_task() {
             ids(&allocs, "ID") == alloc_ids && running_allocs(&server, "keep") == 1
         },
     );
+    // What it printed while no client ran, and after, reaches its log: none of it lost.
+    let before = ticks(&server, &alloc_ids[0]);
+    wait_for("ticks after the restart", &[&server, &client], || {
+        ticks(&server, &alloc_ids[0]) >= before + 5
+    });
     // Stopping the job stops the re-attached process.
     let stop = server.nomad(&["job", "stop", "keep"]);
     assert!(stop.status.success(), "{}", both(&stop));

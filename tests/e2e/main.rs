@@ -18,6 +18,8 @@
 //!   wrong-region clients, client restart re-attach) and `raft_cluster` (three servers, leader SIGKILL,
 //!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them);
 //!   `raft_peers` adds a non-voting server and removes a dead one with `operator raft remove-peer`.
+//! * `raw_exec_recover` drives the raw_exec driver in process under the built binary's executor:
+//!   output written while no client runs and the exit status survive a client restart.
 //!   `split_agents` runs a server-only and a client-only agent and operates the client's allocation
 //!   through both (logs, follow, fs, stats, signal, exec) and fails fast once the client is gone.
 //! * `federation` runs one server+client agent per region (`federation_support`), federates them and
@@ -41,6 +43,7 @@ mod docker_support;
 mod exec_driver;
 mod raft_cluster;
 mod raft_peers;
+mod raw_exec_recover;
 mod scheduling;
 mod split_agents;
 mod walkthrough;

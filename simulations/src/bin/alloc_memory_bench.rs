@@ -1,7 +1,8 @@
 //! Per-allocation memory overhead on the client: RSS of a real `nomad agent -dev`
 //! process (the agent only, not its tasks) before and after it runs `--allocs`
 //! raw_exec allocations of `/bin/sleep 600` (one job, `count = --allocs`), divided
-//! by the number of allocations. Both readings are taken after the agent settled.
+//! by the number of allocations, plus what each task's executor process costs (its
+//! unique set size, and its proportional one). Both readings are taken after the agent settled.
 //!
 //! `cargo build --release --bin nomad -p nomad --bin alloc-memory-bench -p nomad-sim &&
 //!  target/release/alloc-memory-bench --nomad target/release/nomad --allocs 100`
@@ -41,6 +42,7 @@ fn main() -> Result<()> {
     agent.wait_running("sleepers", args.allocs, Duration::from_secs(300))?;
     std::thread::sleep(settle);
     let after = agent.rss_kib()?;
+    let (executors, uss, pss) = agent.executors_kib()?;
     println!("agent RSS before: {:.1} MiB", before / 1024.0);
     println!(
         "agent RSS with {} running raw_exec allocations: {:.1} MiB",
@@ -51,6 +53,16 @@ fn main() -> Result<()> {
         "per allocation: {:.1} KiB ({:.3} MiB)",
         (after - before) / args.allocs as f64,
         (after - before) / args.allocs as f64 / 1024.0
+    );
+    println!(
+        "executors: {executors}, unique {:.1} KiB each, proportional {:.1} KiB each",
+        uss / executors.max(1) as f64,
+        pss / executors.max(1) as f64
+    );
+    println!(
+        "per allocation, agent growth + executor unique: {:.1} KiB ({:.3} MiB)",
+        (after - before + uss) / args.allocs as f64,
+        (after - before + uss) / args.allocs as f64 / 1024.0
     );
     agent.stop_and_wait("sleepers", Duration::from_secs(120))?;
     Ok(())

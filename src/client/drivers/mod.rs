@@ -24,7 +24,7 @@ use nomad_region::structs::DriverInfo;
 
 pub use capabilities::{Capabilities, FsIsolation, MountConfigs, NetIsolationMode};
 pub use mock::MockDriver;
-pub use raw_exec::RawExecDriver;
+pub use raw_exec::{RawExecDriver, executor};
 pub use session::{ExecInput, ExecOutput, ExecRequest, ExecSession, TtySize};
 
 use super::error::{ClientError, Result};

@@ -55,6 +55,9 @@ pub use fingerprint::{HostSupport, NO_CGROUPS, NOT_ROOT};
 pub use handle::{ExecHandle, OOM_MESSAGE};
 pub use hierarchy::Hierarchy;
 pub(crate) use isolate::join_cgroups;
+pub(crate) use logs::{Stream as LogStream, reopen as reopen_log};
+pub(crate) use state::fifo_path;
+pub(crate) use sys::mirror_exit;
 pub(crate) use usage::CgroupTracker;
 
 /// Task dirs as the task sees them, by the variable naming them.

@@ -18,6 +18,8 @@ use crate::client::stats::{CpuTracker, TaskResourceUsage, sample_pids, sample_pr
 /// A running raw_exec task.
 pub(super) struct RawExecHandle {
     pub(super) group: ProcessGroup,
+    /// The group leader's PID when it is the executor (not part of the task's usage).
+    pub(super) executor: Option<u32>,
     pub(super) cpu: Mutex<CpuTracker>,
     /// The accounting cgroup, when there is one, and its cpu tracker.
     pub(super) cgroup: Option<(Arc<TaskCgroup>, Mutex<CgroupTracker>)>,
@@ -38,6 +40,7 @@ pub(super) fn adopted_handle(spec: TaskSpec, adopted: state::Adopted) -> RawExec
     });
     RawExecHandle {
         group: ProcessGroup::new(adopted.pid, adopted.exit),
+        executor: adopted.executor.then_some(adopted.pid),
         cpu: adopted.cpu,
         cgroup: None,
         mhz: spec.mhz_per_core,
@@ -87,7 +90,7 @@ impl TaskHandle for RawExecHandle {
             usage.memory_stats.rss = sample_pids(&cg.pids()).rss;
             usage
         } else {
-            let sample = sample_process_group(self.group.pid() as i32);
+            let sample = sample_process_group(self.group.pid() as i32, self.executor);
             match self.cpu.lock() {
                 Ok(mut t) => t.usage(now, sample, self.mhz),
                 Err(p) => p.into_inner().usage(now, sample, self.mhz),

@@ -5,14 +5,21 @@
 //! running task is recorded (`state`) and a restarted client re-attaches to it instead of
 //! starting a second copy.
 //!
-//! Files: `handle` (the running task), `state` (the records a restarted client finds).
+//! With a state dir and the `nomad` binary to serve as executor, the task runs under it
+//! (`executor`, started by `supervised`): its output survives a client restart and so does its
+//! exit status. Without (unit tests), it is a plain child of the agent.
+//!
+//! Files: `handle` (the running task), `state` (the records a restarted client finds),
+//! `executor` (the process between agent and task) and `supervised` (starting one).
 //!
 //! Accounting: as root with cgroups, each task gets a cgroup without limits (its
 //! usage is the kernel's, and whatever it leaves behind is killed when it ends);
 //! otherwise usage is summed over its process group from `/proc`.
 
+pub mod executor;
 mod handle;
 mod state;
+mod supervised;
 #[cfg(test)]
 mod tests;
 
@@ -34,7 +41,7 @@ use crate::client::stats::CpuTracker;
 use handle::{RawExecHandle, adopted_handle};
 
 /// How long to let the log pumps drain after the process exits.
-const LOG_DRAIN: Duration = Duration::from_millis(250);
+pub(super) const LOG_DRAIN: Duration = Duration::from_millis(250);
 
 /// The `raw_exec` driver.
 #[derive(Debug, Clone)]
@@ -44,6 +51,8 @@ pub struct RawExecDriver {
     cgroups: Option<Hierarchy>,
     /// The client's state dir (`data_dir/client`), where running tasks are recorded.
     state_dir: Option<PathBuf>,
+    /// The binary that runs `nomad executor` (with a state dir only).
+    executor: Option<PathBuf>,
 }
 
 impl RawExecDriver {
@@ -55,6 +64,7 @@ impl RawExecDriver {
             enabled,
             cgroups,
             state_dir: None,
+            executor: executor::own_binary(),
         }
     }
 
@@ -64,12 +74,20 @@ impl RawExecDriver {
         self
     }
 
+    /// Runs tasks under `binary`'s `nomad executor` (by default this process's own binary when
+    /// it is `nomad`; tests outside it name the built binary).
+    pub fn with_executor(mut self, binary: PathBuf) -> Self {
+        self.executor = Some(binary);
+        self
+    }
+
     /// A driver that accounts from `/proc` only, never creating cgroups.
     pub fn without_cgroups(enabled: bool) -> Self {
         Self {
             enabled,
             cgroups: None,
             state_dir: None,
+            executor: executor::own_binary(),
         }
     }
 }
@@ -93,7 +111,7 @@ impl Driver for RawExecDriver {
         }
     }
 
-    fn start(&self, spec: TaskSpec) -> BoxFuture<'_, Result<Box<dyn TaskHandle>>> {
+    fn start(&self, mut spec: TaskSpec) -> BoxFuture<'_, Result<Box<dyn TaskHandle>>> {
         Box::pin(async move {
             if !self.enabled {
                 return Err(ClientError::DriverUnavailable("raw_exec".into()));
@@ -106,12 +124,24 @@ impl Driver for RawExecDriver {
                 && let Some(live) = state::live_record(path)
             {
                 tracing::info!(pid = live.pid, alloc_id = %spec.alloc_id, task = %spec.task_name, "re-attached to running raw_exec task");
-                return Ok(
-                    Box::new(adopted_handle(spec, state::adopt(live, path.clone())))
-                        as Box<dyn TaskHandle>,
-                );
+                let pumps = [
+                    exec::reopen_log(spec.stdout.take(), live.stdout_fifo.as_deref()),
+                    exec::reopen_log(spec.stderr.take(), live.stderr_fifo.as_deref()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                return Ok(Box::new(adopted_handle(
+                    spec,
+                    state::adopt(live, path.clone(), pumps),
+                )) as Box<dyn TaskHandle>);
             }
-            let handle = spawn(spec, self.cgroups.as_ref(), record)?;
+            let handle = match (record, &self.executor) {
+                (Some(record), Some(exe)) => {
+                    spawn_supervised(&mut spec, self.cgroups.as_ref(), record, exe).await?
+                }
+                (record, _) => spawn(spec, self.cgroups.as_ref(), record)?,
+            };
             Ok(Box::new(handle) as Box<dyn TaskHandle>)
         })
     }
@@ -167,19 +197,60 @@ fn accounting_cgroup(h: Option<&Hierarchy>, spec: &TaskSpec) -> Option<Arc<TaskC
     }
 }
 
-fn spawn(
-    mut spec: TaskSpec,
-    cgroups: Option<&Hierarchy>,
-    record: Option<PathBuf>,
-) -> Result<RawExecHandle> {
+/// The program to run and its arguments. A relative path with a slash is relative to the task
+/// directory (Nomad's rule); a bare name is looked up on PATH.
+fn program_line(spec: &TaskSpec) -> Result<(String, String, Vec<String>)> {
     let (command, args) = command_line(&spec.config)?;
-    // A relative path with a slash is relative to the task directory (Nomad's rule);
-    // a bare name is looked up on PATH.
     let program = if command.contains('/') && !command.starts_with('/') {
         spec.task_dir.join(&command).to_string_lossy().into_owned()
     } else {
         command.clone()
     };
+    Ok((command, program, args))
+}
+
+/// Starts the task under the executor, recorded at `record`.
+async fn spawn_supervised(
+    spec: &mut TaskSpec,
+    cgroups: Option<&Hierarchy>,
+    record: PathBuf,
+    executor: &std::path::Path,
+) -> Result<RawExecHandle> {
+    let (_, program, args) = program_line(spec)?;
+    let cgroup = accounting_cgroup(cgroups, spec);
+    let started =
+        match supervised::spawn(spec, program, args, cgroup.as_ref(), &record, executor).await {
+            Ok(s) => s,
+            Err(e) => {
+                if let Some(cg) = &cgroup {
+                    cg.destroy();
+                }
+                return Err(e);
+            }
+        };
+    let pid = started.child.id().unwrap_or(0);
+    state::save(&record, pid, true, started.fifos);
+    tracing::debug!(
+        executor = pid,
+        task = started.task_pid,
+        "raw_exec task started under the executor"
+    );
+    Ok(watch(
+        started.child,
+        started.pumps,
+        Some(record),
+        cgroup,
+        spec,
+        Some(pid),
+    ))
+}
+
+fn spawn(
+    mut spec: TaskSpec,
+    cgroups: Option<&Hierarchy>,
+    record: Option<PathBuf>,
+) -> Result<RawExecHandle> {
+    let (command, program, args) = program_line(&spec)?;
     let mut cmd = Command::new(&program);
     cmd.args(&args)
         .envs(&spec.env)
@@ -217,7 +288,7 @@ fn spawn(
     })?;
     let pid = child.id().unwrap_or(0);
     if let Some(path) = &record {
-        state::save(path, pid);
+        state::save(path, pid, false, [None, None]);
     }
     let mut pumps = Vec::new();
     if let (Some(out), Some(rot)) = (child.stdout.take(), spec.stdout.take()) {
@@ -226,6 +297,21 @@ fn spawn(
     if let (Some(err), Some(rot)) = (child.stderr.take(), spec.stderr.take()) {
         pumps.push(tokio::spawn(rot.pump(err)));
     }
+    Ok(watch(child, pumps, record, cgroup, &spec, None))
+}
+
+/// The handle of a started task: a waiter owns `child` (the group's leader) and, once it exits,
+/// drains the logs, forgets the record and the cgroup, and publishes the exit. `executor`: the
+/// leader's PID when it is the executor, left out of the task's usage.
+fn watch(
+    mut child: tokio::process::Child,
+    pumps: Vec<tokio::task::JoinHandle<()>>,
+    record: Option<PathBuf>,
+    cgroup: Option<Arc<TaskCgroup>>,
+    spec: &TaskSpec,
+    executor: Option<u32>,
+) -> RawExecHandle {
+    let pid = child.id().unwrap_or(0);
     let (tx, rx) = watch::channel(None);
     let cg = cgroup.clone();
     let stopped = tokio_util::sync::CancellationToken::new();
@@ -248,16 +334,17 @@ fn spawn(
         sessions_end.cancel();
         let _ = tx.send(Some(result));
     });
-    Ok(RawExecHandle {
+    RawExecHandle {
         group: ProcessGroup::new(pid, rx),
+        executor,
         cpu: Mutex::new(CpuTracker::default()),
         cgroup: cgroup.map(|cg| (cg, Mutex::new(CgroupTracker::default()))),
         mhz: spec.mhz_per_core,
         exec_ctx: local_exec::ExecContext {
-            cwd: spec.task_dir,
-            env: spec.env,
+            cwd: spec.task_dir.clone(),
+            env: spec.env.clone(),
             enter: None,
             task_stopped: stopped,
         },
-    })
+    }
 }

@@ -5,14 +5,19 @@
 //! re-attaches to its labelled containers.
 //!
 //! An adopted process is not this agent's child: its exit is noticed through a pidfd (or by polling
-//! `/proc`), and its exit status cannot be known. Its output pipes died with the previous agent, so output written after the
-//! restart is not captured.
+//! `/proc`). A task started under the executor (see `executor`) is recorded with its output FIFOs,
+//! which the next agent reopens, and its exit status is read from the file the executor writes
+//! (`<task>.exit`). A task started as a plain child (no executor) keeps running, but its output
+//! after the restart is lost and its exit status cannot be known.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::executor::take_exit;
 
 use crate::client::drivers::ExitResult;
 use crate::client::drivers::process::{self, start_ticks};
@@ -24,6 +29,14 @@ pub struct TaskRecord {
     pub pid: u32,
     /// Field 22 of `/proc/<pid>/stat`: clock ticks after boot when the process started.
     pub start_ticks: u64,
+    /// Whether `pid` is the task's executor rather than the task itself.
+    #[serde(default)]
+    pub executor: bool,
+    /// FIFOs carrying its stdout and stderr, when it runs under the executor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdout_fifo: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr_fifo: Option<PathBuf>,
 }
 
 /// Where a task's record lives.
@@ -34,12 +47,30 @@ pub fn record_path(state_dir: &Path, alloc_id: &str, task: &str) -> PathBuf {
         .join(format!("{task}.json"))
 }
 
-/// Records `pid` as the task's process.
-pub fn save(path: &Path, pid: u32) {
+/// Where the executor writes the task's exit status.
+pub fn exit_path(record: &Path) -> PathBuf {
+    record.with_extension("exit")
+}
+
+/// Where the agent leaves the executor its config.
+pub fn executor_config_path(record: &Path) -> PathBuf {
+    record.with_extension("executor.json")
+}
+
+/// Records `pid` (the task, or its executor) as the task's process group leader, with the
+/// FIFOs its output goes through.
+pub fn save(path: &Path, pid: u32, executor: bool, fifos: [Option<PathBuf>; 2]) {
     let Some(start_ticks) = start_ticks(pid) else {
         return;
     };
-    let record = TaskRecord { pid, start_ticks };
+    let [stdout_fifo, stderr_fifo] = fifos;
+    let record = TaskRecord {
+        pid,
+        start_ticks,
+        executor,
+        stdout_fifo,
+        stderr_fifo,
+    };
     let write = || -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -53,9 +84,13 @@ pub fn save(path: &Path, pid: u32) {
     }
 }
 
-/// Forgets the task's record (it exited).
+/// Forgets the task's record and what lies beside it (it exited).
 pub fn remove(path: &Path) {
     let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(exit_path(path));
+    for stream in ["stdout", "stderr"] {
+        let _ = std::fs::remove_file(crate::client::drivers::exec::fifo_path(path, stream));
+    }
 }
 
 /// The live process the record names, if it still runs; a stale record is removed.
@@ -73,21 +108,36 @@ pub fn live_record(path: &Path) -> Option<TaskRecord> {
 /// The state of an adopted process, for its handle.
 pub struct Adopted {
     pub pid: u32,
+    /// Whether `pid` is the task's executor.
+    pub executor: bool,
     pub exit: watch::Receiver<Option<ExitResult>>,
     pub cpu: Mutex<CpuTracker>,
 }
 
-/// Watches a re-attached process until it exits, then removes its record.
-pub fn adopt(record: TaskRecord, path: PathBuf) -> Adopted {
+/// Watches a re-attached process until it exits (and its log `pumps` have drained), then
+/// reports the exit the executor wrote (unknown without one) and removes its record.
+pub fn adopt(record: TaskRecord, path: PathBuf, pumps: Vec<JoinHandle<()>>) -> Adopted {
     let (tx, rx) = watch::channel(None);
-    let pid = record.pid;
+    let (pid, executor) = (record.pid, record.executor);
     tokio::spawn(async move {
         process::wait_gone(pid, record.start_ticks).await;
+        for p in pumps {
+            let _ = tokio::time::timeout(super::LOG_DRAIN, p).await;
+        }
+        let exit = match take_exit(&exit_path(&path)) {
+            Some(e) => ExitResult {
+                exit_code: e.exit_code,
+                signal: e.signal,
+                ..Default::default()
+            },
+            None => process::unknown_exit(),
+        };
         remove(&path);
-        let _ = tx.send(Some(process::unknown_exit()));
+        let _ = tx.send(Some(exit));
     });
     Adopted {
         pid,
+        executor,
         exit: rx,
         cpu: Mutex::new(CpuTracker::default()),
     }
@@ -159,12 +209,12 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let path = record_path(tmp.path(), "a1", "t");
         let me = std::process::id();
-        save(&path, me);
+        save(&path, me, false, [None, None]);
         assert_eq!(live_record(&path).map(|r| r.pid), Some(me));
         // Same PID, another start time: a reused PID is not the task.
         let forged = TaskRecord {
-            pid: me,
             start_ticks: start_ticks(me).unwrap() + 1,
+            ..live_record(&path).unwrap()
         };
         std::fs::write(&path, serde_json::to_vec(&forged).unwrap()).unwrap();
         assert_eq!(live_record(&path), None);
