@@ -118,6 +118,32 @@ pub fn exit_of(status: std::io::Result<ExitStatus>) -> ExitResult {
     }
 }
 
+/// Where the process between agent and task (raw_exec's executor, exec's supervisor) writes
+/// the task's exit status: beside the task's record.
+pub fn exit_path(record: &std::path::Path) -> std::path::PathBuf {
+    record.with_extension("exit")
+}
+
+/// How a task ended, as its supervisor wrote it (`exec::sys::write_exit_status`).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+struct ExitStatusRecord {
+    exit_code: i32,
+    signal: i32,
+}
+
+/// Reads (and removes) the exit status a supervisor wrote at `path`; `None` when it wrote
+/// none (it was killed with the task).
+pub fn take_exit(path: &std::path::Path) -> Option<ExitResult> {
+    let bytes = std::fs::read(path).ok()?;
+    let _ = std::fs::remove_file(path);
+    let record: ExitStatusRecord = serde_json::from_slice(&bytes).ok()?;
+    Some(ExitResult {
+        exit_code: record.exit_code,
+        signal: record.signal,
+        ..Default::default()
+    })
+}
+
 /// The exit of a re-attached task once it is gone.
 pub fn unknown_exit() -> ExitResult {
     ExitResult {

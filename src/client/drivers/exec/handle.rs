@@ -70,7 +70,8 @@ impl ExecHandle {
     }
 
     /// Takes over the supervisor `pid` a previous client started (not our child):
-    /// its exit is noticed when it is gone, its status is unknown.
+    /// its exit is noticed when it is gone, its status read from the file it wrote
+    /// beside the record (unknown without one).
     pub fn adopt(
         pid: u32,
         start_ticks: u64,
@@ -79,9 +80,12 @@ impl ExecHandle {
         exec_ctx: ExecContext,
         mhz: f64,
     ) -> Self {
+        let exit_file = teardown.record.as_deref().map(process::exit_path);
         Self::supervised(pid, entry, exec_ctx, mhz, teardown, async move {
             process::wait_gone(pid, start_ticks).await;
-            process::unknown_exit()
+            exit_file
+                .and_then(|f| process::take_exit(&f))
+                .unwrap_or_else(process::unknown_exit)
         })
     }
 

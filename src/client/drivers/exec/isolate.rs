@@ -26,7 +26,10 @@ use std::io;
 
 use super::caps::CapSet;
 use super::chroot::{ChrootPlan, MountOp};
-use super::sys::{check, close_all_fds, close_fds_except, mirror_exit, wait_child};
+use super::sys::{
+    check, close_all_fds, close_fds_except, mirror_exit, open_exit_file, wait_child,
+    write_exit_status,
+};
 
 /// Everything the child needs, prepared by the agent.
 #[derive(Debug)]
@@ -50,6 +53,9 @@ pub struct Isolation {
     /// the task's log FIFOs, so that the task never writes into a pipe nobody holds
     /// while no agent reads (see `state`).
     pub keep_fds: [libc::c_int; 2],
+    /// Where the supervisor writes the task's exit status, for a client that re-attaches
+    /// and is not its parent.
+    pub exit_file: Option<CString>,
 }
 
 /// The kernel's highest capability number, for `Isolation`.
@@ -152,6 +158,9 @@ impl Isolation {
     pub unsafe fn enter(&self) -> io::Result<()> {
         // SAFETY: only raw syscalls and libc calls that are async-signal-safe.
         unsafe {
+            // Opened while the host's root is still ours (the task's root becomes the
+            // supervisor's too).
+            let exit_fd = self.exit_file.as_ref().map_or(-1, |p| open_exit_file(p));
             check(libc::unshare(self.namespaces)).map_err(tag(Stage::Namespaces))?;
             // Nothing mounted from here on may propagate back to the host.
             check(libc::mount(
@@ -183,7 +192,7 @@ impl Isolation {
             if task == 0 {
                 return self.become_task();
             }
-            supervise(task, init, &self.keep_fds)
+            supervise(task, init, &self.keep_fds, exit_fd)
         }
     }
 
@@ -320,13 +329,23 @@ unsafe fn run_init() -> ! {
 
 /// The supervisor: waits for the task, ends the namespace, and exits as the task did
 /// so the agent's wait sees the task's own exit code or signal.
-unsafe fn supervise(task: libc::pid_t, init: libc::pid_t, keep: &[libc::c_int; 2]) -> ! {
+unsafe fn supervise(
+    task: libc::pid_t,
+    init: libc::pid_t,
+    keep: &[libc::c_int; 2],
+    exit_fd: libc::c_int,
+) -> ! {
     // SAFETY: raw syscalls only.
     unsafe {
         // Drop the spawn's error pipe and the logs (the task holds its own copies),
-        // all but the FIFO read ends it holds for the task.
-        close_fds_except(keep);
+        // all but the FIFO read ends it holds for the task and the exit file.
+        let mut kept = [keep[0], keep[1], exit_fd];
+        kept.sort_unstable();
+        close_fds_except(&kept);
         let status = wait_child(task);
+        if exit_fd >= 0 {
+            write_exit_status(exit_fd, status);
+        }
         libc::kill(init, libc::SIGKILL);
         libc::waitpid(init, std::ptr::null_mut(), 0);
         mirror_exit(status)

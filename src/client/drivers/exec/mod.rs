@@ -57,7 +57,7 @@ pub use hierarchy::Hierarchy;
 pub(crate) use isolate::join_cgroups;
 pub(crate) use logs::{Stream as LogStream, reopen as reopen_log};
 pub(crate) use state::fifo_path;
-pub(crate) use sys::mirror_exit;
+pub(crate) use sys::{mirror_exit, open_exit_file, write_exit_status};
 pub(crate) use usage::CgroupTracker;
 
 /// Task dirs as the task sees them, by the variable naming them.
@@ -166,6 +166,7 @@ impl ExecDriver {
             caps,
             namespaces,
             keep_fds: [-1, -1],
+            exit_file: None,
         };
         let mut env: BTreeMap<String, String> = spec
             .env
@@ -186,6 +187,11 @@ impl ExecDriver {
         let mut out = logs::Stream::new(spec.stdout.take(), fifo("stdout"));
         let mut err = logs::Stream::new(spec.stderr.take(), fifo("stderr"));
         iso.keep_fds = [out.keep_fd(), err.keep_fd()];
+        if let Some(r) = &record {
+            let exit = process::exit_path(r);
+            let _ = std::fs::remove_file(&exit);
+            iso.exit_file = Some(cstring(&exit)?);
+        }
         iso.keep_fds.sort_unstable();
         let mut cmd = Command::new(inside(&command));
         cmd.args(args.iter().map(|a| inside(a)))

@@ -7,7 +7,9 @@
 //! The FIFOs are why output survives a restart: the task writes into `<task>.stdout` / `<task>.stderr`
 //! here, the agent reads them into the log files, and the supervisor holds one more read end (see
 //! `isolate`), so a task writing while no agent reads blocks once the pipe is full instead of dying of
-//! SIGPIPE, and the next agent reopens the FIFO and drains what waited.
+//! SIGPIPE, and the next agent reopens the FIFO and drains what waited. The supervisor also writes
+//! the task's exit status into `<task>.exit` (see `sys::write_exit_status`), which is how a client
+//! that re-attached, and so is not the supervisor's parent, learns how the task ended.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -101,6 +103,7 @@ pub fn remove(path: &Path) {
     for stream in ["stdout", "stderr"] {
         let _ = std::fs::remove_file(fifo_path(path, stream));
     }
+    let _ = std::fs::remove_file(crate::client::drivers::process::exit_path(path));
     let _ = std::fs::remove_file(path);
     if let Some(dir) = path.parent() {
         let _ = std::fs::remove_dir(dir);

@@ -42,7 +42,7 @@ pub unsafe fn close_all_fds() {
 ///
 /// # Safety
 /// Async-signal-safe.
-pub unsafe fn close_fds_except(keep: &[libc::c_int; 2]) {
+pub unsafe fn close_fds_except(keep: &[libc::c_int]) {
     // SAFETY: raw syscalls.
     unsafe {
         let mut from: u32 = 0;
@@ -90,6 +90,67 @@ pub unsafe fn wait_child(pid: libc::pid_t) -> libc::c_int {
     }
 }
 
+/// Writes how wait status `status` ended (`{"exit_code":C,"signal":S}`, what
+/// `process::take_exit` reads) into `fd` and closes it. The file is opened (empty) when the
+/// task starts, before the supervisor may leave the host's root; it is read only once the
+/// supervisor is gone, so an empty or cut-short file just means "unknown".
+///
+/// # Safety
+/// Async-signal-safe (no allocation: the text is built on the stack).
+pub unsafe fn write_exit_status(fd: libc::c_int, status: libc::c_int) {
+    let (code, sig) = if libc::WIFSIGNALED(status) {
+        (0, libc::WTERMSIG(status))
+    } else {
+        (libc::WEXITSTATUS(status), 0)
+    };
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    let mut push = |bytes: &[u8]| {
+        buf[n..n + bytes.len()].copy_from_slice(bytes);
+        n += bytes.len();
+    };
+    let mut digits = [0u8; 10];
+    push(b"{\"exit_code\":");
+    push(itoa(code, &mut digits));
+    push(b",\"signal\":");
+    push(itoa(sig, &mut digits));
+    push(b"}");
+    // SAFETY: raw syscalls on a stack buffer.
+    unsafe {
+        libc::pwrite(fd, buf.as_ptr().cast(), n, 0);
+        libc::close(fd);
+    }
+}
+
+/// Opens (empty) the file a supervisor later writes the exit status into: -1 on failure.
+///
+/// # Safety
+/// Async-signal-safe.
+pub unsafe fn open_exit_file(path: &std::ffi::CStr) -> libc::c_int {
+    // SAFETY: a NUL-terminated path.
+    unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
+            0o600,
+        )
+    }
+}
+
+/// The decimal digits of `v` (below 0 as 0), written at the end of `out`.
+fn itoa(v: libc::c_int, out: &mut [u8; 10]) -> &[u8] {
+    let mut v = v.max(0) as u32;
+    let mut at = out.len();
+    loop {
+        at -= 1;
+        out[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return &out[at..];
+        }
+    }
+}
+
 /// Exits with wait status `status`: the same code, or death by the same signal.
 ///
 /// # Safety
@@ -113,5 +174,34 @@ pub unsafe fn mirror_exit(status: libc::c_int) -> ! {
             libc::_exit(128 + sig);
         }
         libc::_exit(libc::WEXITSTATUS(status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::drivers::process::take_exit;
+
+    #[test]
+    fn exit_status_files_read_back_as_the_exit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("t.exit");
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        for (status, code, sig) in [(3 << 8, 3, 0), (255 << 8, 255, 0), (0, 0, 0), (9, 0, 9)] {
+            // SAFETY: plain syscalls on a valid path.
+            unsafe {
+                let fd = open_exit_file(&c);
+                assert!(fd >= 0);
+                write_exit_status(fd, status);
+            }
+            let exit = take_exit(&path).expect("written");
+            assert_eq!((exit.exit_code, exit.signal, exit.err), (code, sig, None));
+            assert!(!path.exists(), "taken once");
+        }
+        assert!(take_exit(&path).is_none());
+        // Opened, never written (the supervisor was killed): unknown.
+        // SAFETY: as above.
+        unsafe { libc::close(open_exit_file(&c)) };
+        assert!(take_exit(&path).is_none());
     }
 }

@@ -23,6 +23,8 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::os::fd::{FromRawFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+
+use crate::client::drivers::exec;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -47,13 +49,6 @@ pub struct ExecutorConfig {
     pub keep_fds: Vec<RawFd>,
     /// `cgroup.procs` files the task joins before it execs (the executor stays out).
     pub cgroup_procs: Vec<PathBuf>,
-}
-
-/// How the task ended, as the executor writes it into `exit_file`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExitStatusRecord {
-    pub exit_code: i32,
-    pub signal: i32,
 }
 
 /// What the executor says on the status pipe: the task's PID, or why it did not start.
@@ -115,6 +110,10 @@ fn run(config: ExecutorConfig) -> ExitCode {
         unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     }
     ignore_signals();
+    // Opened now, written when the task ends (see `exec::write_exit_status`).
+    let exit_fd = std::ffi::CString::new(config.exit_file.as_os_str().as_encoded_bytes())
+        // SAFETY: a valid C string.
+        .map_or(-1, |p| unsafe { exec::open_exit_file(&p) });
     let procs: Vec<std::ffi::CString> = config
         .cgroup_procs
         .iter()
@@ -126,7 +125,7 @@ fn run(config: ExecutorConfig) -> ExitCode {
     unsafe {
         cmd.pre_exec(move || {
             default_signals();
-            crate::client::drivers::exec::join_cgroups(&procs)
+            exec::join_cgroups(&procs)
         });
     }
     let mut child = match cmd.spawn() {
@@ -151,36 +150,17 @@ fn run(config: ExecutorConfig) -> ExitCode {
             Err(_) => return ExitCode::from(1),
         }
     };
-    let record = ExitStatusRecord {
-        exit_code: wait.code().unwrap_or(0),
-        signal: wait.signal().unwrap_or(0),
-    };
-    write_exit(&config.exit_file, record);
+    if exit_fd >= 0 {
+        // SAFETY: our own descriptor.
+        unsafe { exec::write_exit_status(exit_fd, wait.into_raw()) };
+    }
     // SAFETY: exits the process.
-    unsafe { crate::client::drivers::exec::mirror_exit(wait.into_raw()) }
+    unsafe { exec::mirror_exit(wait.into_raw()) }
 }
 
 fn say(status: &mut std::fs::File, what: &StartStatus) -> std::io::Result<()> {
     let bytes = serde_json::to_vec(what).map_err(std::io::Error::other)?;
     status.write_all(&bytes)
-}
-
-/// Writes the exit status atomically (a reader sees all of it or nothing).
-fn write_exit(path: &Path, record: ExitStatusRecord) {
-    let tmp = path.with_extension("exit.tmp");
-    if let Ok(bytes) = serde_json::to_vec(&record)
-        && std::fs::write(&tmp, bytes).is_ok()
-    {
-        let _ = std::fs::rename(&tmp, path);
-    }
-}
-
-/// Reads what an executor wrote into `path` (and removes it): `None` when it wrote nothing
-/// (it was killed with the task, or never ran).
-pub fn take_exit(path: &Path) -> Option<ExitStatusRecord> {
-    let bytes = std::fs::read(path).ok()?;
-    let _ = std::fs::remove_file(path);
-    serde_json::from_slice(&bytes).ok()
 }
 
 /// The executor ignores what the agent sends its process group: the task gets it.

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::executor::take_exit;
+use crate::client::drivers::process::{exit_path, take_exit};
 
 use crate::client::drivers::ExitResult;
 use crate::client::drivers::process::{self, start_ticks};
@@ -45,11 +45,6 @@ pub fn record_path(state_dir: &Path, alloc_id: &str, task: &str) -> PathBuf {
         .join("raw_exec")
         .join(alloc_id)
         .join(format!("{task}.json"))
-}
-
-/// Where the executor writes the task's exit status.
-pub fn exit_path(record: &Path) -> PathBuf {
-    record.with_extension("exit")
 }
 
 /// Where the agent leaves the executor its config.
@@ -124,14 +119,7 @@ pub fn adopt(record: TaskRecord, path: PathBuf, pumps: Vec<JoinHandle<()>>) -> A
         for p in pumps {
             let _ = tokio::time::timeout(super::LOG_DRAIN, p).await;
         }
-        let exit = match take_exit(&exit_path(&path)) {
-            Some(e) => ExitResult {
-                exit_code: e.exit_code,
-                signal: e.signal,
-                ..Default::default()
-            },
-            None => process::unknown_exit(),
-        };
+        let exit = take_exit(&exit_path(&path)).unwrap_or_else(process::unknown_exit);
         remove(&path);
         let _ = tx.send(Some(exit));
     });

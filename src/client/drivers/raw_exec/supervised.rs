@@ -41,7 +41,7 @@ pub(super) async fn spawn(
     let mut out = LogStream::new(spec.stdout.take(), Some(fifo_path(record, "stdout")));
     let mut err = LogStream::new(spec.stderr.take(), Some(fifo_path(record, "stderr")));
     let (status_r, status_w) = status_pipe().map_err(|e| start_error(e.to_string(), true))?;
-    let exit_file = state::exit_path(record);
+    let exit_file = crate::client::drivers::process::exit_path(record);
     let _ = std::fs::remove_file(&exit_file);
     let keep_fds: Vec<i32> = [out.keep_fd(), err.keep_fd()]
         .into_iter()

@@ -131,17 +131,18 @@ async fn a_new_driver_recovers_a_running_task_from_its_record() {
     assert!(text.starts_with(&format!("{nobody}\n")), "{text}");
     assert_eq!(code, Some(0), "{text}");
 
-    // Stop: the exit is observed (its status is a non-child's, unknown), and the task,
-    // its cgroup and its record are gone.
+    // Stop: the exit is the task's own (SIGTERM), though this client is not the
+    // supervisor's parent: the supervisor wrote it beside the record. The task, its
+    // cgroup, its record and that file are gone.
     let r = tokio::time::timeout(DEADLINE, h.stop("SIGTERM", Duration::from_secs(10)))
         .await
         .expect("stop finished");
-    assert!(
-        r.err
-            .as_deref()
-            .is_some_and(|e| e.contains("exit status unknown")),
+    assert_eq!(
+        (r.signal, r.exit_code, r.err.as_deref()),
+        (libc::SIGTERM, 0, None),
         "{r:?}"
     );
+    assert!(!crate::client::drivers::process::exit_path(&record).exists());
     assert_eq!(crate::client::drivers::process::start_ticks(pid), None);
     assert!(!record.exists(), "the record is removed");
     assert!(!recorded_fifo(&record).exists(), "the FIFOs are removed");
