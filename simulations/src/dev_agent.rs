@@ -172,11 +172,14 @@ impl DevAgent {
             .context("no VmRSS in /proc/<agent>/status")
     }
 
-    /// The agent's raw_exec executors (its children running `nomad executor`): how many, and
-    /// their summed unique (private) and proportional set sizes, KiB, from `smaps_rollup`.
-    pub fn executors_kib(&self) -> Result<(usize, f64, f64)> {
+    /// The agent's child processes (raw_exec's executors, exec's supervisors; the tasks are
+    /// their children): how many, and their summed anonymous memory and proportional set
+    /// size, KiB, from `smaps_rollup`. Not "private": pages of the binary that only they map
+    /// count as private though the page cache holds them for everyone, and anonymous pages a
+    /// fork shares with the agent count in full in each.
+    pub fn children_kib(&self) -> Result<(usize, f64, f64)> {
         let agent = self.child.id().to_string();
-        let (mut n, mut uss, mut pss) = (0, 0.0, 0.0);
+        let (mut n, mut anon, mut pss) = (0, 0.0, 0.0);
         for entry in std::fs::read_dir("/proc")?.flatten() {
             let pid = entry.file_name().to_string_lossy().into_owned();
             if !pid.bytes().all(|b| b.is_ascii_digit()) {
@@ -189,9 +192,7 @@ impl DevAgent {
             let ppid = stat
                 .rfind(')')
                 .and_then(|i| stat[i + 1..].split_whitespace().nth(1).map(str::to_string));
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let is_executor = cmdline.split(|b| *b == 0).nth(1) == Some(b"executor".as_slice());
-            if ppid.as_deref() != Some(agent.as_str()) || !is_executor {
+            if ppid.as_deref() != Some(agent.as_str()) {
                 continue;
             }
             let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
@@ -205,9 +206,9 @@ impl DevAgent {
                     .unwrap_or(0.0)
             };
             n += 1;
-            uss += field("Private_Clean:") + field("Private_Dirty:");
+            anon += field("Anonymous:");
             pss += field("Pss:");
         }
-        Ok((n, uss, pss))
+        Ok((n, anon, pss))
     }
 }

@@ -1,8 +1,11 @@
 //! Per-allocation memory overhead on the client: RSS of a real `nomad agent -dev`
 //! process (the agent only, not its tasks) before and after it runs `--allocs`
 //! raw_exec allocations of `/bin/sleep 600` (one job, `count = --allocs`), divided
-//! by the number of allocations, plus what each task's executor process costs (its
-//! unique set size, and its proportional one). Both readings are taken after the agent settled.
+//! by the number of allocations, plus what the process between agent and task costs
+//! (raw_exec's executor, exec's supervisor: its anonymous memory, and its proportional set
+//! size, which splits the pages it shares with the agent or its peers among them; the
+//! total counts that one). Both readings are taken after the agent settled. `--driver exec` runs the same
+//! job under the exec driver (root and cgroups needed).
 //!
 //! `cargo build --release --bin nomad -p nomad --bin alloc-memory-bench -p nomad-sim &&
 //!  target/release/alloc-memory-bench --nomad target/release/nomad --allocs 100`
@@ -22,6 +25,9 @@ struct Args {
     /// How many allocations to place.
     #[arg(long, default_value_t = 100)]
     allocs: usize,
+    /// The task driver: raw_exec or exec.
+    #[arg(long, default_value = "raw_exec")]
+    driver: String,
     /// Seconds to let the agent settle before each reading.
     #[arg(long, default_value_t = 5)]
     settle: u64,
@@ -35,18 +41,19 @@ fn main() -> Result<()> {
     let before = agent.rss_kib()?;
     let job = json!({"Job": {"ID": "sleepers", "Type": "service", "Datacenters": ["dc1"], "TaskGroups": [{
         "Name": "g", "Count": args.allocs,
-        "Tasks": [{"Name": "t", "Driver": "raw_exec",
+        "Tasks": [{"Name": "t", "Driver": args.driver,
                    "Config": {"command": "/bin/sleep", "args": ["600"]},
                    "Resources": {"CPU": 10, "MemoryMB": 10}}]}]}});
     agent.submit(&job)?;
     agent.wait_running("sleepers", args.allocs, Duration::from_secs(300))?;
     std::thread::sleep(settle);
     let after = agent.rss_kib()?;
-    let (executors, uss, pss) = agent.executors_kib()?;
+    let (children, anon, pss) = agent.children_kib()?;
     println!("agent RSS before: {:.1} MiB", before / 1024.0);
     println!(
-        "agent RSS with {} running raw_exec allocations: {:.1} MiB",
+        "agent RSS with {} running {} allocations: {:.1} MiB",
         args.allocs,
+        args.driver,
         after / 1024.0
     );
     println!(
@@ -55,14 +62,14 @@ fn main() -> Result<()> {
         (after - before) / args.allocs as f64 / 1024.0
     );
     println!(
-        "executors: {executors}, unique {:.1} KiB each, proportional {:.1} KiB each",
-        uss / executors.max(1) as f64,
-        pss / executors.max(1) as f64
+        "processes between agent and task: {children}, anonymous {:.1} KiB each, proportional {:.1} KiB each",
+        anon / children.max(1) as f64,
+        pss / children.max(1) as f64
     );
     println!(
-        "per allocation, agent growth + executor unique: {:.1} KiB ({:.3} MiB)",
-        (after - before + uss) / args.allocs as f64,
-        (after - before + uss) / args.allocs as f64 / 1024.0
+        "per allocation, agent growth + their proportional set size: {:.1} KiB ({:.3} MiB)",
+        (after - before + pss) / args.allocs as f64,
+        (after - before + pss) / args.allocs as f64 / 1024.0
     );
     agent.stop_and_wait("sleepers", Duration::from_secs(120))?;
     Ok(())
