@@ -123,8 +123,16 @@ async fn under_the_executor_exit_codes_signals_and_start_errors_are_the_tasks() 
     let h = d.start(spec(tmp.path(), "kill -USR1 $$")).await.unwrap();
     assert_eq!(h.wait().await.signal, libc::SIGUSR1);
 
-    // A signal to the group reaches the task; the executor ignores it and reports it.
-    let h = d.start(spec(tmp.path(), "sleep 30")).await.unwrap();
+    // A signal to the group reaches the task; the executor ignores it and reports it. (Not
+    // through `sh -c`: dash defers a SIGINT that arrives before it forks until its child ends.)
+    let mut sleeper = spec(tmp.path(), "");
+    sleeper
+        .config
+        .insert("command".into(), serde_json::json!("/bin/sleep"));
+    sleeper
+        .config
+        .insert("args".into(), serde_json::json!(["30"]));
+    let h = d.start(sleeper).await.unwrap();
     h.signal("SIGINT").unwrap();
     let exit = tokio::time::timeout(Duration::from_secs(10), h.wait())
         .await
