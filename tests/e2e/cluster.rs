@@ -404,3 +404,65 @@ fn a_restarted_client_reattaches_to_its_running_raw_exec_task() {
         pids_running(Path::new(marker)).is_empty()
     });
 }
+
+#[test]
+fn a_task_that_ends_after_its_client_restarted_reports_its_own_exit_code() {
+    let marker = "cluster-exitcode-marker";
+    let _orphans = Orphans(&["cluster-exitcode-marker"]);
+    let server = AgentProc::start("server1", SERVER);
+    let mut client = AgentProc::start("client1", &client_of(&[server.rpc_addr()], None));
+    wait_for("a ready node", &[&server, &client], || {
+        node_ids(&server).iter().any(|n| n.2 == "ready")
+    });
+    // A batch task that exits 3 once told to (by a file), never restarted.
+    let go = client.data_dir().join("go");
+    let job = service_job("ends", 1, marker)
+        .replace(
+            "sleep 600; true",
+            &format!("while [ ! -e {} ]; do sleep 0.1; done; exit 3", go.display()),
+        )
+        .replace(
+            "job \"ends\" {",
+            "job \"ends\" {\n  type = \"batch\"\n  reschedule {\n    attempts  = 0\n    unlimited = false\n  }",
+        )
+        .replace(
+            "    task \"t\" {",
+            "    restart {\n      attempts = 0\n      mode     = \"fail\"\n    }\n\n    task \"t\" {",
+        );
+    server.write("ends.nomad.hcl", &job);
+    let run = server.nomad(&["job", "run", "-detach", "ends.nomad.hcl"]);
+    assert!(run.status.success(), "{}", both(&run));
+    wait_for("the task running", &[&server, &client], || {
+        pids_running(Path::new(marker)).len() == 1
+    });
+    client.kill();
+    client.restart();
+    wait_for(
+        "the restarted client to re-attach",
+        &[&server, &client],
+        || {
+            client
+                .log()
+                .contains("re-attached to running raw_exec task")
+        },
+    );
+    std::fs::write(&go, "").unwrap();
+    // The client is not the task's parent now; its executor kept the status.
+    wait_for(
+        "the allocation failed with exit code 3",
+        &[&server, &client],
+        || {
+            let Some(alloc) = allocs_of(&server, "ends").first().cloned() else {
+                return false;
+            };
+            let events = alloc["TaskStates"]["t"]["Events"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            alloc["ClientStatus"] == "failed"
+                && events
+                    .iter()
+                    .any(|e| e["Type"] == "Terminated" && e["ExitCode"] == 3)
+        },
+    );
+}

@@ -15,7 +15,7 @@
 //! * `mesh_members`, `mesh_security` run several server-only agents that form a mesh (`mesh_support`
 //!   starts, kills, terminates and restarts them); `mesh_members` also forms one Raft group through it.
 //! * `cluster` (durable server restart, client-only agents over RPC, a dead client's allocations replaced,
-//!   wrong-region clients, client restart re-attach) and `raft_cluster` (three servers, leader SIGKILL,
+//!   wrong-region clients, client restart re-attach with the task's output and exit code kept) and `raft_cluster` (three servers, leader SIGKILL,
 //!   restart of every server) run agents with data dirs (`cluster_support` starts and stops them);
 //!   `raft_peers` adds a non-voting server and removes a dead one with `operator raft remove-peer`.
 //! * `raw_exec_recover` drives the raw_exec driver in process under the built binary's executor:
