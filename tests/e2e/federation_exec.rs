@@ -1,10 +1,12 @@
 //! `nomad alloc exec -region west` from east's address, with real processes: the exec websocket travels
 //! over the mesh as a stream to west's server, which runs it on its client. Output, exit codes and stdin
-//! go through; a refusal in west reaches the caller as west's plain HTTP error; a lost west fails fast
-//! and clearly, both through the CLI and on the websocket itself.
+//! go through (a tty too, and a lot of output in order); a caller that goes away ends the command in
+//! west; a refusal in west reaches the caller as west's plain HTTP error. A cut-off west (frozen with
+//! SIGSTOP, so that its tasks are still stopped when the test ends) fails new requests fast and clearly,
+//! through the CLI and on the websocket itself, and ends a session in progress with the reason.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Instant;
 
 use super::federation_support::{FAST_FAILURE, RegionAgent, run_job};
@@ -39,6 +41,36 @@ fn nomad_with_stdin(via: &RegionAgent, args: &[&str], input: &[u8]) -> Output {
     child.wait_with_output().expect("nomad output")
 }
 
+/// The CLI against `via`, running in the background.
+fn nomad_spawn(via: &RegionAgent, args: &[&str]) -> Child {
+    Command::new(NOMAD)
+        .args(args)
+        .env("NOMAD_ADDR", format!("http://127.0.0.1:{}", via.http))
+        .env_remove("NOMAD_REGION")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run nomad")
+}
+
+/// Whether a process whose command line is exactly `cmdline` (arguments joined by spaces) runs.
+fn process_running(cmdline: &str) -> bool {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    dir.flatten().any(|e| {
+        std::fs::read(e.path().join("cmdline")).is_ok_and(|raw| {
+            let args: Vec<String> = raw
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            args.join(" ") == cmdline
+        })
+    })
+}
+
 /// Opens the exec websocket on `via` directly: the HTTP status and body of a refusal, or `None` when
 /// it was accepted.
 fn ws_refusal(via: &RegionAgent, query: &str) -> Option<(u16, String)> {
@@ -56,7 +88,7 @@ fn ws_refusal(via: &RegionAgent, query: &str) -> Option<(u16, String)> {
 #[test]
 fn alloc_exec_reaches_another_region_over_the_mesh() {
     let east = RegionAgent::start("east", "");
-    let mut west = RegionAgent::start("west", "");
+    let west = RegionAgent::start("west", "");
     join(&west, &east);
     let members = [east.member(), west.member()];
     wait_for(&[&east, &west], "both servers to see each other", || {
@@ -135,6 +167,61 @@ fn alloc_exec_reaches_another_region_over_the_mesh() {
     );
     assert_eq!(stdout(&counted).trim(), "3", "{}", both(&counted));
 
+    // A terminal there.
+    let tty = east.nomad(&[
+        "alloc",
+        "exec",
+        "-region",
+        "west",
+        "-t",
+        &alloc,
+        "sh",
+        "-c",
+        "test -t 1 && echo on-a-tty",
+    ]);
+    assert!(stdout(&tty).contains("on-a-tty"), "{}", both(&tty));
+    // A lot of output, all of it in order, to the end: the command is done long before the caller
+    // has read it all (a few rounds, locally in west too, since losing the tail was a race).
+    for round in 0..6 {
+        let many = if round % 2 == 0 {
+            east.nomad(&[
+                "alloc", "exec", "-region", "west", &alloc, "seq", "1", "50000",
+            ])
+        } else {
+            west.nomad(&["alloc", "exec", &alloc, "seq", "1", "50000"])
+        };
+        let text = stdout(&many);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            many.status.success()
+                && lines.len() == 50000
+                && lines
+                    .iter()
+                    .enumerate()
+                    .all(|(i, l)| *l == (i + 1).to_string()),
+            "round {round}: {} lines, last {:?}: {}",
+            lines.len(),
+            lines.last(),
+            String::from_utf8_lossy(&many.stderr)
+        );
+    }
+
+    // A caller that goes away ends the command in west.
+    let mut gone = nomad_spawn(
+        &east,
+        &["alloc", "exec", "-region", "west", &alloc, "sleep", "7777"],
+    );
+    wait_for(&[&east, &west], "the exec'd sleep to run in west", || {
+        process_running("sleep 7777")
+    });
+    let _ = gone.kill();
+    let _ = gone.wait();
+    wait_for(
+        &[&east, &west],
+        "the exec'd sleep to end with its caller",
+        || !process_running("sleep 7777"),
+    );
+
     // West's refusal, before any upgrade, is the caller's plain HTTP error.
     assert_eq!(
         ws_refusal(&east, &format!("{alloc}/exec?task=t&region=west")),
@@ -149,8 +236,19 @@ fn alloc_exec_reaches_another_region_over_the_mesh() {
         "{unknown:?}"
     );
 
-    // West dies: the CLI and the websocket itself fail fast with "No path to region".
-    west.kill();
+    // West is cut off (frozen) while a session runs. New requests fail fast with "No path to region",
+    // through the CLI and on the websocket, before and after the mesh notices.
+    let mut session = nomad_spawn(
+        &east,
+        &["alloc", "exec", "-region", "west", &alloc, "sleep", "7778"],
+    );
+    wait_for(
+        &[&east, &west],
+        "the session's sleep to run in west",
+        || process_running("sleep 7778"),
+    );
+    west.freeze(true);
+    let exec_query = format!("{alloc}/exec?task=t&command=%5B%22true%22%5D&region=west");
     let begun = Instant::now();
     let out = east.nomad(&["alloc", "exec", "-region", "west", &alloc, "echo", "hi"]);
     let took = begun.elapsed();
@@ -158,15 +256,34 @@ fn alloc_exec_reaches_another_region_over_the_mesh() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("No path to region"), "{err}");
     assert!(took < FAST_FAILURE, "took {took:?}: {err}");
-    let begun = Instant::now();
-    let refusal = ws_refusal(
-        &east,
-        &format!("{alloc}/exec?task=t&command=%5B%22true%22%5D&region=west"),
+    let check_ws = || {
+        let begun = Instant::now();
+        let refusal = ws_refusal(&east, &exec_query);
+        let took = begun.elapsed();
+        assert!(
+            matches!(&refusal, Some((500, body)) if body.contains("No path to region")),
+            "{refusal:?}"
+        );
+        assert!(took < FAST_FAILURE, "took {took:?}: {refusal:?}");
+    };
+    check_ws();
+    wait_for(&[&east], "west to be seen failed", || {
+        east.status_of(&members[1]).as_deref() == Some("failed")
+    });
+    check_ws();
+    // The session in progress ends with the reason (once the mesh dropped west's connection).
+    wait_for(&[&east], "the session to end", || {
+        session.try_wait().ok().flatten().is_some()
+    });
+    let ended = session.wait_with_output().expect("session output");
+    assert!(!ended.status.success(), "{}", both(&ended));
+    let err = String::from_utf8_lossy(&ended.stderr);
+    assert!(err.contains("lost the connection to region"), "{err}");
+    // Thawed, west finds its side of the stream gone and ends the command.
+    west.freeze(false);
+    wait_for(
+        &[&east, &west],
+        "the session's sleep to end in west",
+        || !process_running("sleep 7778"),
     );
-    let took = begun.elapsed();
-    assert!(
-        matches!(&refusal, Some((500, body)) if body.contains("No path to region")),
-        "{refusal:?}"
-    );
-    assert!(took < FAST_FAILURE, "took {took:?}: {refusal:?}");
 }

@@ -140,8 +140,11 @@ async fn refuse(stream: &mut MeshStream, status: u16, reason: String) {
     send(stream, &msg).await;
 }
 
-/// Moves frames between the router's websocket and the stream until either side closes.
+/// Moves frames between the router's websocket and the stream until either side closes. Once the
+/// session there takes no more input (it ended), input is dropped while its last output and close are
+/// still read and sent on.
 async fn relay(mut socket: WebSocketStream<DuplexStream>, mut stream: MeshStream) {
+    let mut to_session = true;
     loop {
         tokio::select! {
             msg = socket.next() => {
@@ -197,8 +200,8 @@ async fn relay(mut socket: WebSocketStream<DuplexStream>, mut stream: MeshStream
                         return;
                     }
                 };
-                if socket.send(msg).await.is_err() {
-                    return;
+                if to_session && socket.send(msg).await.is_err() {
+                    to_session = false;
                 }
             }
         }

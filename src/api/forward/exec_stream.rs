@@ -28,6 +28,7 @@ use super::send::{self, Deadline};
 use super::wire::{self, ExecMessage, ExecOpen};
 use super::{hop_by_hop, with_region};
 use crate::api::ApiState;
+use crate::api::alloc_exec::linger;
 use crate::api::error::ApiError;
 
 /// Close code for a session whose other region went away (1011: the server hit a condition).
@@ -159,8 +160,10 @@ fn refused(status: u16, headers: Vec<(String, Blob)>, body: Blob) -> Response {
     resp
 }
 
-/// Moves frames between the caller's websocket and the stream until either side closes.
+/// Moves frames between the caller's websocket and the stream until either side closes. Input the
+/// target no longer takes (its session ended) is dropped while its last output and close still come.
 async fn relay(mut socket: WebSocket, mut stream: MeshStream, region: String) {
+    let mut to_target = true;
     loop {
         tokio::select! {
             msg = socket.recv() => {
@@ -176,15 +179,14 @@ async fn relay(mut socket: WebSocket, mut stream: MeshStream, region: String) {
                     Some(Err(_)) | None => return,
                 };
                 let closing = matches!(out, ExecMessage::Close { .. });
-                let sent = match wire::encode(&out) {
-                    Ok(b) => stream.tx.send(Bytes::from(b)).await.is_ok(),
-                    Err(_) => false,
-                };
+                if to_target {
+                    to_target = match wire::encode(&out) {
+                        Ok(b) => stream.tx.send(Bytes::from(b)).await.is_ok(),
+                        Err(_) => false,
+                    };
+                }
                 if closing {
                     return;
-                }
-                if !sent {
-                    return lost(&mut socket, &region).await;
                 }
             }
             msg = stream.rx.recv() => {
@@ -195,7 +197,8 @@ async fn relay(mut socket: WebSocket, mut stream: MeshStream, region: String) {
                     Ok(ExecMessage::Text(t)) => Message::Text(t.into()),
                     Ok(ExecMessage::Binary(b)) => Message::Binary(b.0.into()),
                     Ok(ExecMessage::Close { code, reason }) => {
-                        return close(&mut socket, code, &reason).await;
+                        close(&mut socket, code, &reason).await;
+                        return linger(socket).await;
                     }
                     Ok(other) => {
                         let e = format!("exec in region {region:?}: unexpected message {other:?}");
