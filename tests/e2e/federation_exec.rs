@@ -4,6 +4,8 @@
 //! west; a refusal in west reaches the caller as west's plain HTTP error. A cut-off west (frozen with
 //! SIGSTOP, so that its tasks are still stopped when the test ends) fails new requests fast and clearly,
 //! through the CLI and on the websocket itself, and ends a session in progress with the reason.
+//! With two servers in west, an exec that reaches the server whose client does not run the allocation
+//! is relayed on to the node that does.
 
 use std::io::Write;
 use std::process::{Child, Command, Output, Stdio};
@@ -17,6 +19,16 @@ use super::support::NOMAD;
 fn sleeper_job(dir: &std::path::Path) -> String {
     let hcl = "job \"sleeper\" {\n  datacenters = [\"dc1\"]\n  group \"g\" {\n    task \"t\" {\n      driver = \"raw_exec\"\n      config {\n        command = \"/bin/sh\"\n        args = [\"-c\", \"while true; do sleep 1; done\"]\n      }\n      resources {\n        cpu = 50\n        memory = 32\n      }\n    }\n  }\n}\n";
     let path = dir.join("sleeper.nomad.hcl");
+    std::fs::write(&path, hcl).expect("write job");
+    path.display().to_string()
+}
+
+/// A raw_exec service like the sleeper, pinned to the node named `node`.
+fn pinned_sleeper(dir: &std::path::Path, node: &str) -> String {
+    let hcl = format!(
+        "job \"pinned\" {{\n  datacenters = [\"dc1\"]\n  constraint {{\n    attribute = \"${{node.unique.name}}\"\n    value = \"{node}\"\n  }}\n  group \"g\" {{\n    task \"t\" {{\n      driver = \"raw_exec\"\n      config {{\n        command = \"/bin/sh\"\n        args = [\"-c\", \"while true; do sleep 1; done\"]\n      }}\n      resources {{\n        cpu = 50\n        memory = 32\n      }}\n    }}\n  }}\n}}\n"
+    );
+    let path = dir.join("pinned.nomad.hcl");
     std::fs::write(&path, hcl).expect("write job");
     path.display().to_string()
 }
@@ -286,4 +298,73 @@ fn alloc_exec_reaches_another_region_over_the_mesh() {
         "the session's sleep to end in west",
         || !process_running("sleep 7778"),
     );
+}
+
+#[test]
+fn alloc_exec_into_a_region_of_two_servers_reaches_the_allocations_node() {
+    // West's servers log at DEBUG, so that the test can see which of them served each exec.
+    let debug = "log_level = \"DEBUG\"\n";
+    let east = RegionAgent::start("east", "");
+    let west1 = RegionAgent::start_server("west", 1, 2, debug);
+    let west2 = RegionAgent::start_server("west", 2, 2, debug);
+    join(&west1, &east);
+    join(&west2, &east);
+    let all = [&*east, &*west1, &*west2];
+    let members = [east.member(), west1.member(), west2.member()];
+    wait_for(&all, "every server to see every server", || {
+        [&east, &west1, &west2].iter().all(|a| {
+            members
+                .iter()
+                .all(|m| a.status_of(m).as_deref() == Some("alive"))
+        })
+    });
+    wait_for(&all, "two ready nodes in west, one in east", || {
+        let ready = |a: &RegionAgent| {
+            a.json("/v1/nodes")
+                .and_then(|v| v.as_array().cloned())
+                .map_or(0, |ns| ns.iter().filter(|n| n["Status"] == "ready").count())
+        };
+        ready(&west1) == 2 && ready(&east) == 1
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_job(
+        &east,
+        &["-region", "west", "-detach"],
+        &pinned_sleeper(dir.path(), "west-1"),
+    );
+    let mut alloc = String::new();
+    wait_for(&all, "the pinned sleeper running on west-1", || match west1
+        .local_allocs("pinned")
+        .as_slice()
+    {
+        [(id, status)] if status == "running" => {
+            alloc = id.clone();
+            true
+        }
+        _ => false,
+    });
+    // East spreads its requests over west's servers; exec until each has served one. West-2's client
+    // does not run the allocation: its exec goes on to west-1's node.
+    let served = |a: &RegionAgent| a.log().matches("serving forwarded exec").count();
+    let mut rounds = 0;
+    wait_for(&all, "both west servers to serve an exec", || {
+        rounds += 1;
+        let out = east.nomad(&[
+            "alloc",
+            "exec",
+            "-region",
+            "west",
+            &alloc,
+            "sh",
+            "-c",
+            "echo $NOMAD_REGION; exit 4",
+        ]);
+        assert_eq!(
+            (out.status.code(), stdout(&out).as_str()),
+            (Some(4), "west\n"),
+            "round {rounds}: {}",
+            both(&out)
+        );
+        served(&west1) > 0 && served(&west2) > 0
+    });
 }
