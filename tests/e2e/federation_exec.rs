@@ -12,7 +12,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Instant;
 
 use super::federation_support::{FAST_FAILURE, RegionAgent, run_job};
-use super::mesh_support::{both, join, stdout, wait_for};
+use super::mesh_support::{ServerAgent, both, join, stdout, wait_for};
 use super::support::NOMAD;
 
 /// A raw_exec service that keeps running, so that commands can be run inside it.
@@ -31,6 +31,16 @@ fn pinned_sleeper(dir: &std::path::Path, node: &str) -> String {
     let path = dir.join("pinned.nomad.hcl");
     std::fs::write(&path, hcl).expect("write job");
     path.display().to_string()
+}
+
+/// Stops `job` in `via`'s own region and waits until none of its allocations runs: an agent that is
+/// stopped leaves its tasks running (for a restart to re-attach them), so a test stops its jobs itself.
+fn stop_job(via: &RegionAgent, job: &str, agents: &[&ServerAgent]) {
+    let out = via.nomad(&["job", "stop", job]);
+    assert!(out.status.success(), "{}", both(&out));
+    wait_for(agents, &format!("{job} to stop"), || {
+        via.local_allocs(job).iter().all(|(_, s)| s != "running")
+    });
 }
 
 /// The CLI against `via` with `input` on its stdin.
@@ -298,6 +308,7 @@ fn alloc_exec_reaches_another_region_over_the_mesh() {
         "the session's sleep to end in west",
         || !process_running("sleep 7778"),
     );
+    stop_job(&west, "sleeper", &[&east, &west]);
 }
 
 #[test]
@@ -367,4 +378,5 @@ fn alloc_exec_into_a_region_of_two_servers_reaches_the_allocations_node() {
         );
         served(&west1) > 0 && served(&west2) > 0
     });
+    stop_job(&west1, "pinned", &all);
 }
