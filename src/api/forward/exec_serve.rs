@@ -6,7 +6,7 @@
 //!
 //! ```text
 //!   stream(ExecOpen) -> exec path? no -> Refused 400
-//!                    -> websocket handshake with the router (duplex pipe, hyper server with upgrades)
+//!                    -> Received, websocket handshake with the router (duplex pipe, hyper server with upgrades)
 //!                         101   -> Accepted, relay ExecMessage <-> frames
 //!                         other -> Refused{status,headers,body}
 //! ```
@@ -52,6 +52,9 @@ pub async fn serve(router: Router, peer: Peer, opening: Bytes, mut stream: MeshS
         Ok(r) => r,
         Err(e) => return refuse(&mut stream, 400, e).await,
     };
+    if !send(&mut stream, &ExecMessage::Received).await {
+        return;
+    }
     let (ours, theirs) = tokio::io::duplex(PIPE);
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         router.clone().oneshot(req.map(Body::new))

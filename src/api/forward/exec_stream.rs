@@ -8,9 +8,12 @@
 //! ```text
 //!   caller --ws--> [forward] --mesh stream: ExecOpen--> server of the region
 //!                   first reply within the per-try timeout:
-//!                     Accepted  -> 101, relay frames <-> ExecMessage::{Text,Binary,Close}
-//!                     Refused   -> its HTTP status and body
 //!                     none / stream ended -> next server; none left -> 500 "No path to region"
+//!                     Refused   -> its HTTP status and body
+//!                     Received  -> the next one within START_WAIT (no failing over: it may be running):
+//!                       Accepted  -> 101, relay frames <-> ExecMessage::{Text,Binary,Close}
+//!                       Refused   -> its HTTP status and body
+//!                       none      -> 500 "did not start"
 //! ```
 
 use std::time::Instant;
@@ -33,6 +36,9 @@ use crate::api::error::ApiError;
 
 /// Close code for a session whose other region went away (1011: the server hit a condition).
 const CLOSE_LOST: u16 = 1011;
+/// How long a server that received the stream may take to open the websocket (its own limit, plus
+/// margin).
+const START_WAIT: std::time::Duration = std::time::Duration::from_secs(12);
 
 /// True for `/v1/client/allocation/{id}/exec`.
 pub fn is_exec(path: &str) -> bool {
@@ -75,32 +81,58 @@ pub async fn forward(state: &ApiState, region: &str, req: Request) -> Response {
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
-    match open_on_one(mesh, &servers, opening).await {
-        Ok((ExecMessage::Accepted, stream)) => {
+    let (first, mut stream) = match open_on_one(mesh, &servers, opening).await {
+        Ok(found) => found,
+        Err(failures) => {
+            return ApiError::Internal(format!(
+                "No path to region {region:?}: no server answered ({failures})"
+            ))
+            .into_response();
+        }
+    };
+    let answer = match first {
+        ExecMessage::Received => match tokio::time::timeout(START_WAIT, stream.rx.recv()).await {
+            Ok(Some(bytes)) => match wire::decode::<ExecMessage>(&bytes) {
+                Ok(msg) => msg,
+                Err(e) => {
+                    return ApiError::Internal(format!("exec in region {region:?}: {e}"))
+                        .into_response();
+                }
+            },
+            Ok(None) => {
+                let e = format!("exec in region {region:?}: the server closed the stream");
+                return ApiError::Internal(e).into_response();
+            }
+            Err(_) => {
+                let e = format!("exec in region {region:?}: did not start within {START_WAIT:?}");
+                return ApiError::Internal(e).into_response();
+            }
+        },
+        other => other,
+    };
+    match (answer, stream) {
+        (ExecMessage::Accepted, stream) => {
             let region = region.to_owned();
             ws.on_upgrade(move |socket| relay(socket, stream, region))
         }
-        Ok((
+        (
             ExecMessage::Refused {
                 status,
                 headers,
                 body,
             },
             _,
-        )) => refused(status, headers, body),
-        Ok((other, _)) => ApiError::Internal(format!(
-            "exec in region {region:?}: unexpected first message {other:?}"
-        ))
-        .into_response(),
-        Err(failures) => ApiError::Internal(format!(
-            "No path to region {region:?}: no server answered ({failures})"
+        ) => refused(status, headers, body),
+        (other, _) => ApiError::Internal(format!(
+            "exec in region {region:?}: unexpected message {other:?} before the session"
         ))
         .into_response(),
     }
 }
 
-/// Opens the exec stream on the first of `servers` that answers within the ordinary budget, and
-/// returns its first message; when none does, what each one's failure was.
+/// Opens the exec stream on the first of `servers` that answers (`Received`, or an immediate
+/// `Refused`) within the ordinary budget, and returns that answer; when none does, what each one's
+/// failure was.
 async fn open_on_one(
     mesh: &MeshHandle,
     servers: &[Member],

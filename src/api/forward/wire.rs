@@ -17,7 +17,9 @@
 //!
 //! ```text
 //!   forwarder                               server of the target region
-//!   (opening) ExecOpen{uri,headers,origin} -> opens the websocket on its own router
+//!   (opening) ExecOpen{uri,headers,origin} -> checks it
+//!                                        <- Received (or Refused at once)
+//!                                           opens the websocket on its own router
 //!                                        <- Accepted | Refused{status,headers,body} (then it ends)
 //!   Text / Binary (stdin, tty_size)       ->
 //!                                        <- Text / Binary (stdout, stderr, exited)
@@ -84,10 +86,13 @@ pub struct ExecOpen {
 /// One message on an exec stream after the opening.
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExecMessage {
-    /// First from the target: its websocket is open, frames follow.
+    /// First from the target: it has the stream and is opening the websocket (which may take a while
+    /// when it relays to a node). Tells the forwarder the server is there, so it stops failing over.
+    Received,
+    /// Next from the target: its websocket is open, frames follow.
     Accepted,
-    /// First and last from the target: the exec was refused before any upgrade (bad command, unknown
-    /// allocation, ...), as the HTTP reply to give the caller.
+    /// Last from the target, instead of `Accepted`: the exec was refused before any upgrade (bad command,
+    /// unknown allocation, ...), as the HTTP reply to give the caller.
     Refused {
         status: u16,
         headers: Vec<(String, Blob)>,
@@ -181,6 +186,7 @@ mod tests {
         let back: ExecOpen = decode(&encode(&open).unwrap()).unwrap();
         assert_eq!((back.uri, back.origin), (open.uri, open.origin));
         for msg in [
+            ExecMessage::Received,
             ExecMessage::Accepted,
             ExecMessage::Refused {
                 status: 400,
