@@ -30,7 +30,7 @@
 //!   outputs are [`Effects`]. Metadata ([`MemberMeta`]) travels as versioned
 //!   [`MemberRecord`]s in foca custom broadcasts, with pull/push and member
 //!   list sync as anti-entropy (see `wire`).
-//! * [`Transport`]: datagrams + request/response. [`quic`] is the real one,
+//! * [`Transport`]: datagrams, request/response and message streams. [`quic`] is the real one,
 //!   `transport::memory` the in-memory twin, [`testing`] (feature `testing`)
 //!   a deterministic simulated network and cluster harness.
 //! * [`Mesh`] / [`MeshHandle`]: a tokio task owning the core, and the handle.
@@ -77,7 +77,9 @@ pub use crate::mesh::{Mesh, MeshHandle, MeshSettings, Wiring};
 pub use crate::meta::{Intent, MemberMeta, MemberRecord};
 pub use crate::quic::{QuicOptions, QuicStats};
 pub use crate::tls::TlsConfig;
-pub use crate::transport::{InboundDatagram, Peer, RequestHandler, Transport};
+pub use crate::transport::{
+    InboundDatagram, MeshStream, Peer, RequestHandler, StreamHandler, Transport,
+};
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

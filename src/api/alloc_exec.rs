@@ -188,6 +188,24 @@ async fn bridge(mut socket: WebSocket, mut session: ExecSession) {
         }
     }
     close(&mut socket, 1000, "").await;
+    linger(socket).await;
+}
+
+/// How long a closed session waits for the caller to close too.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// After our close, reads what the caller still sends until it closes too (bounded): a socket closed
+/// with unread input (a late stdin frame) is reset, and a reset can cost the caller output it has not
+/// read yet.
+pub async fn linger(mut socket: WebSocket) {
+    let drain = async {
+        while let Some(Ok(msg)) = socket.recv().await {
+            if matches!(msg, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &str) {

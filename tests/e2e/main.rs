@@ -26,7 +26,8 @@
 //!   forwards requests, log follows and failures between regions; `federation_cut` cuts one off and
 //!   brings it back (`federation_netns` does it with the network, in a namespace of its own);
 //!   `federation_raft` federates a region of three servers (one Raft group) with two
-//!   single-server regions, kills its leader, then all of it, and restarts it.
+//!   single-server regions, kills its leader, then all of it, and restarts it; `federation_exec` runs
+//!   `alloc exec -region west` from east (output, exit codes, stdin, refusals, a lost region).
 
 mod jobspec_corpus;
 mod jobspec_coverage;
@@ -56,6 +57,7 @@ mod mesh_support;
 // Three regions federated over the mesh: forwarding, streaming, a lost region, NAT, pruning.
 mod federation;
 mod federation_cut;
+mod federation_exec;
 mod federation_netns;
 mod federation_raft;
 mod federation_support;

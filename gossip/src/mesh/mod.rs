@@ -27,7 +27,9 @@ use crate::member::{Member, MemberEvent, MemberStatus};
 use crate::meta::MemberMeta;
 use crate::quic::{HelloPolicy, QuicOptions, QuicTransport};
 use crate::tls::TlsConfig;
-use crate::transport::{HandlerSlot, InboundDatagram, Peer, RequestHandler, Transport};
+use crate::transport::{
+    HandlerSlot, InboundDatagram, MeshStream, Peer, RequestHandler, StreamHandler, Transport,
+};
 
 /// Everything needed to start a member of the mesh.
 #[derive(Clone, Debug)]
@@ -366,6 +368,29 @@ impl MeshHandle {
     /// Sends a request to the member at `addr` and waits for its answer.
     pub async fn request(&self, addr: SocketAddr, body: Bytes, timeout: Duration) -> Result<Bytes> {
         self.transport()?.request(addr, body, timeout).await
+    }
+
+    /// Registers the handler for streams other members open (replaces any
+    /// previous one). It gets the opening message and this end of the stream.
+    pub fn set_stream_handler<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Peer, Bytes, MeshStream) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handler: StreamHandler =
+            Arc::new(move |peer, opening, stream| Box::pin(handler(peer, opening, stream)));
+        self.inner.handler.set_stream(handler);
+    }
+
+    /// Opens a message stream to the member at `addr`, `opening` first,
+    /// connecting within `timeout`.
+    pub async fn open_stream(
+        &self,
+        addr: SocketAddr,
+        opening: Bytes,
+        timeout: Duration,
+    ) -> Result<MeshStream> {
+        self.transport()?.open_stream(addr, opening, timeout).await
     }
 
     /// Stops the member without leaving (others will see it `failed`) and

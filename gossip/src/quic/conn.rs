@@ -1,6 +1,7 @@
 //! Connection work of the QUIC transport: dialing and accepting (each ends
 //! in the hello), serving an authenticated connection (datagrams to the
-//! driver, bi streams to the request handler), and client round trips.
+//! driver, bi streams to the request or stream handler), and client round
+//! trips.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, MutexGuard};
@@ -10,7 +11,7 @@ use bytes::Bytes;
 use quinn::VarInt;
 use rand::RngExt;
 
-use super::frame::{Reply, read_frame, read_msg, write_frame, write_msg};
+use super::frame::{Opening, Reply, read_frame, read_msg, write_frame, write_msg};
 use super::pool::{AcquireAction, Conn, Pool};
 use super::{CLOSE_REFUSED, Shared, bump};
 use crate::codec::{self, Blob};
@@ -123,11 +124,19 @@ impl Shared {
         });
     }
 
-    async fn answer(&self, peer: Peer, mut send: quinn::SendStream, mut recv: quinn::RecvStream) {
+    async fn answer(
+        self: &Arc<Self>,
+        peer: Peer,
+        mut send: quinn::SendStream,
+        mut recv: quinn::RecvStream,
+    ) {
         let from = peer.addr;
-        let reply = match read_msg::<Blob>(&mut recv, self.options.max_frame).await {
+        let reply = match read_msg::<Opening>(&mut recv, self.options.max_frame).await {
             Err(e) => Reply::Err(format!("bad request: {e}")),
-            Ok(Blob(body)) => match self.handler.get() {
+            Ok(Opening::Stream(Blob(opening))) => {
+                return self.take_stream(peer, Bytes::from(opening), send, recv);
+            }
+            Ok(Opening::Request(Blob(body))) => match self.handler.get() {
                 None => Reply::Err("no request handler registered".into()),
                 Some(handler) => {
                     let call = handler(peer, Bytes::from(body));
@@ -175,7 +184,7 @@ impl Shared {
             reason: e,
         };
         let (mut send, mut recv) = conn.conn.open_bi().await.map_err(|e| fail(e.to_string()))?;
-        let frame = codec::encode(&Blob(body.to_vec()))?;
+        let frame = codec::encode(&Opening::Request(Blob(body.to_vec())))?;
         write_frame(&mut send, &frame)
             .await
             .map_err(|e| fail(e.to_string()))?;

@@ -24,6 +24,15 @@ pub(crate) enum FrameError {
     Encode(#[from] rmp_serde::encode::Error),
 }
 
+/// The first frame of every bi stream: a request (one reply follows), or the
+/// opening of a message stream (frames follow both ways until either side
+/// finishes).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Opening {
+    Request(Blob),
+    Stream(Blob),
+}
+
 /// The answer to a request.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Reply {

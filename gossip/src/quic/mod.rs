@@ -1,6 +1,7 @@
 //! The QUIC transport: one quinn endpoint on the serf port, acting as both
-//! server and client. SWIM packets travel as QUIC datagrams; requests as bi
-//! streams carrying length-delimited MessagePack. Connections are cached per
+//! server and client. SWIM packets travel as QUIC datagrams; requests and
+//! message streams (see `stream`) as bi streams carrying length-delimited
+//! MessagePack. Connections are cached per
 //! peer (see `pool`), authenticated by the hello (see `hello`), and every task
 //! is tracked and awaited on shutdown.
 
@@ -8,6 +9,7 @@ mod conn;
 mod frame;
 mod hello;
 mod pool;
+mod stream;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +26,7 @@ pub(crate) use self::hello::HelloPolicy;
 use self::pool::{Pool, SendAction};
 use crate::error::{Error, Result};
 use crate::tls::TlsSetup;
-use crate::transport::{BoxFuture, HandlerSlot, InboundDatagram, Transport};
+use crate::transport::{BoxFuture, HandlerSlot, InboundDatagram, MeshStream, Transport};
 
 /// Close codes on the wire.
 const CLOSE_SHUTDOWN: u32 = 0;
@@ -191,6 +193,19 @@ impl Transport for QuicTransport {
     ) -> BoxFuture<'_, Result<Bytes>> {
         Box::pin(async move {
             tokio::time::timeout(timeout, self.shared.round_trip(to, body))
+                .await
+                .map_err(|_| Error::Timeout(to))?
+        })
+    }
+
+    fn open_stream(
+        &self,
+        to: SocketAddr,
+        opening: Bytes,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<MeshStream>> {
+        Box::pin(async move {
+            tokio::time::timeout(timeout, self.shared.open_stream(to, opening))
                 .await
                 .map_err(|_| Error::Timeout(to))?
         })

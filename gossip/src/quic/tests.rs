@@ -353,3 +353,79 @@ async fn requests_round_trip_time_out_and_fail_cleanly() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_carry_messages_both_ways_and_end_with_either_side() {
+    let a = start(settings("a", "global", loopback()));
+    let b = start(settings("b", "global", loopback()));
+    // Without a stream handler the stream ends at once.
+    let mut refused = a
+        .open_stream(b.local_addr(), Bytes::new(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(refused.rx.recv().await.is_none());
+    // An echo service that first says who opened it with what, and ends after "bye".
+    b.set_stream_handler(|peer, opening, mut s: crate::MeshStream| async move {
+        let mut hello = peer.name.as_deref().unwrap_or("?").as_bytes().to_vec();
+        hello.push(b':');
+        hello.extend_from_slice(&opening);
+        let _ = s.tx.send(Bytes::from(hello)).await;
+        while let Some(m) = s.rx.recv().await {
+            if m.as_ref() == b"bye" {
+                return;
+            }
+            let _ = s.tx.send(m).await;
+        }
+    });
+    let mut s = a
+        .open_stream(
+            b.local_addr(),
+            Bytes::from_static(b"exec"),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(&s.rx.recv().await.unwrap()[..], b"a.global:exec");
+    // Messages keep their boundaries and order, large ones too.
+    let big = Bytes::from(vec![9u8; 300_000]);
+    for m in [Bytes::from_static(b"one"), big.clone(), Bytes::new()] {
+        s.tx.send(m).await.unwrap();
+    }
+    assert_eq!(&s.rx.recv().await.unwrap()[..], b"one");
+    assert_eq!(s.rx.recv().await.unwrap(), big);
+    assert!(s.rx.recv().await.unwrap().is_empty());
+    // The serving side ends: our receiver sees the end.
+    s.tx.send(Bytes::from_static(b"bye")).await.unwrap();
+    assert!(s.rx.recv().await.is_none());
+    // The opening side ends: the handler's receiver sees the end and the handler returns.
+    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    b.set_stream_handler(move |_peer, _opening, mut s: crate::MeshStream| {
+        let done = done_tx.clone();
+        async move {
+            while s.rx.recv().await.is_some() {}
+            let _ = done.send(()).await;
+        }
+    });
+    let s = a
+        .open_stream(b.local_addr(), Bytes::new(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    drop(s);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), done_rx.recv())
+            .await
+            .is_ok()
+    );
+    // Nobody listens there: a bounded failure.
+    let dead = UdpSocket::bind(loopback()).unwrap().local_addr().unwrap();
+    let err = a
+        .open_stream(dead, Bytes::new(), Duration::from_millis(500))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout(_) | Error::Connect { .. }),
+        "{err}"
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+}

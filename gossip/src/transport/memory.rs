@@ -1,7 +1,9 @@
 //! The in-memory twin of the QUIC transport: a hub connecting transports in
 //! one process, with the same contract (MTU-limited best-effort datagrams,
-//! request/response with deadlines) and knobs for latency, loss, crashed
-//! hosts and partitions. Loss is drawn from a seeded RNG.
+//! request/response with deadlines, message streams) and knobs for latency,
+//! loss, crashed hosts and partitions. Loss is drawn from a seeded RNG. A
+//! stream is checked for reachability when it opens; once open it is two
+//! channels, which a later partition does not cut.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -14,7 +16,7 @@ use rand::{RngExt, SeedableRng};
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 
-use super::{BoxFuture, HandlerSlot, InboundDatagram, Peer, Transport};
+use super::{BoxFuture, HandlerSlot, InboundDatagram, MeshStream, Peer, Transport};
 use crate::error::{Error, Result};
 
 /// Link behaviour of the in-memory network.
@@ -247,6 +249,44 @@ impl Transport for MemoryTransport {
         })
     }
 
+    fn open_stream(
+        &self,
+        to: SocketAddr,
+        opening: Bytes,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<MeshStream>> {
+        let (handler, latency) = {
+            let hub = self.net.hub();
+            let handler = hub
+                .can_talk(self.addr, to)
+                .then(|| hub.nodes.get(&to).map(|n| n.handler.get_stream()))
+                .flatten();
+            (handler, hub.link.latency)
+        };
+        let from = Peer {
+            addr: self.addr,
+            name: None,
+        };
+        let tasks = self.net.tasks.clone();
+        Box::pin(async move {
+            let Some(slot) = handler else {
+                // Unreachable: like a dead peer, the connection never comes up.
+                tokio::time::sleep(timeout).await;
+                return Err(Error::Timeout(to));
+            };
+            let (ours, theirs) = MeshStream::pair();
+            tokio::time::sleep(latency).await;
+            match slot {
+                Some(handler) => {
+                    tasks.spawn(handler(from, opening, theirs));
+                }
+                // As over QUIC: the peer finishes the stream at once.
+                None => drop(theirs),
+            }
+            Ok(ours)
+        })
+    }
+
     fn forget(&self, _to: SocketAddr) {}
 
     fn shutdown(&self) -> BoxFuture<'_, ()> {
@@ -306,6 +346,46 @@ mod tests {
         net.set_down(addr(2), true);
         let err = t1
             .request(addr(2), Bytes::new(), Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Timeout(_)));
+    }
+
+    #[tokio::test]
+    async fn streams_carry_messages_both_ways_until_a_side_ends() {
+        let net = MemoryNetwork::new(1, MemoryLink::default());
+        let (tx1, _rx1) = mpsc::channel(8);
+        let (tx2, _rx2) = mpsc::channel(8);
+        let t1 = net.attach(addr(1), tx1, HandlerSlot::default());
+        let slot = HandlerSlot::default();
+        // An echo service that says what it was opened with first.
+        let handler: super::super::StreamHandler =
+            Arc::new(|_peer: Peer, opening: Bytes, mut s: MeshStream| {
+                Box::pin(async move {
+                    let _ = s.tx.send(opening).await;
+                    while let Some(m) = s.rx.recv().await {
+                        let _ = s.tx.send(m).await;
+                    }
+                })
+            });
+        slot.set_stream(handler);
+        let _t2 = net.attach(addr(2), tx2, slot);
+        let mut s = t1
+            .open_stream(
+                addr(2),
+                Bytes::from_static(b"hello"),
+                Duration::from_secs(1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(&s.rx.recv().await.unwrap()[..], b"hello");
+        s.tx.send(Bytes::from_static(b"one")).await.unwrap();
+        assert_eq!(&s.rx.recv().await.unwrap()[..], b"one");
+        drop(s.tx);
+        assert!(s.rx.recv().await.is_none());
+        net.set_down(addr(2), true);
+        let err = t1
+            .open_stream(addr(2), Bytes::new(), Duration::from_millis(50))
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Timeout(_)));

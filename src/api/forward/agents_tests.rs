@@ -139,3 +139,74 @@ async fn requests_for_another_region_are_served_there() -> TestResult {
     west.shutdown().await;
     Ok(())
 }
+
+/// Opens the exec websocket at `url`: the HTTP status and body it was refused with.
+async fn ws_refusal(url: String) -> Result<(u16, String), String> {
+    match tokio_tungstenite::connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            let body = String::from_utf8_lossy(resp.body().as_deref().unwrap_or_default());
+            Ok((resp.status().as_u16(), body.trim().to_owned()))
+        }
+        Err(e) => Err(e.to_string()),
+        Ok(_) => Err("the websocket was accepted".into()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_websockets_for_another_region_are_opened_there() -> TestResult {
+    use super::wire::{self, ExecMessage, ExecOpen};
+
+    let dir = tempfile::tempdir()?;
+    let east = server("east", dir.path()).await?;
+    let west = server("west", dir.path()).await?;
+    let (em, wm) = (east.mesh().ok_or("mesh")?, west.mesh().ok_or("mesh")?);
+    wm.join(&[em.local_addr()]).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while em.alive_in_region("west").is_empty() {
+        assert!(Instant::now() < deadline, "east never saw west");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let e = format!("ws://{}", east.http_addr());
+    let exec = "/v1/client/allocation/5ca1ab1e-0000-0000-0000-000000000000/exec?task=t&command=%5B%22true%22%5D";
+
+    // West's refusal (it knows no such allocation) is the caller's, status and words.
+    let refusal = ws_refusal(format!("{e}{exec}&region=west")).await?;
+    assert_eq!(refusal, (404, "alloc not found".to_owned()));
+    // No such region: at once, in Nomad's words.
+    let refusal = ws_refusal(format!("{e}{exec}&region=nowhere")).await?;
+    assert_eq!(refusal, (500, "No path to region".to_owned()));
+    // Not a websocket at all: refused here, plainly.
+    let http = format!("http://{}{exec}&region=west", east.http_addr());
+    let (status, _, text) = call("GET", http, vec![], None).await?;
+    assert!((400..500).contains(&status), "{status} {text}");
+
+    // An exec stream carries only exec: west refuses anything else before touching its router.
+    let open = ExecOpen {
+        uri: "/v1/jobs?region=west".into(),
+        headers: vec![],
+        origin: em.local_name().to_owned(),
+    };
+    let mut stream = em
+        .open_stream(
+            wm.local_addr(),
+            wire::encode(&open)?.into(),
+            Duration::from_secs(5),
+        )
+        .await?;
+    let first = stream.rx.recv().await.ok_or("west closed the stream")?;
+    match wire::decode::<ExecMessage>(&first)? {
+        ExecMessage::Refused { status, body, .. } => {
+            assert_eq!(status, 400);
+            assert!(String::from_utf8_lossy(&body.0).contains("only alloc exec"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        stream.rx.recv().await.is_none(),
+        "the stream ends after a refusal"
+    );
+
+    east.shutdown().await;
+    west.shutdown().await;
+    Ok(())
+}

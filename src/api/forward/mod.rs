@@ -12,8 +12,12 @@
 //! A replayed request carries `X-Nomad-Region-Forwarded`; it is never forwarded to another region again (a
 //! server that gets one for a region it does not serve answers "No path to region" instead of passing it
 //! on), so a misconfigured peer cannot make requests loop. Client requests for an allocation another
-//! server of the region runs are relayed to it ([`relay`]).
+//! server of the region runs are relayed to it ([`relay`]). An `alloc exec` websocket cannot be replayed
+//! as a request and a reply: it travels on a mesh stream instead ([`exec_stream`] here, [`exec_serve`]
+//! there).
 
+pub mod exec_serve;
+pub mod exec_stream;
 pub mod relay;
 pub mod send;
 pub mod serve;
@@ -75,6 +79,9 @@ pub async fn route(State(state): State<ApiState>, req: Request, next: Next) -> R
     let Some(region) = target else {
         return relay::to_node_or_local(&state, req, next).await;
     };
+    if exec_stream::is_exec(req.uri().path()) {
+        return exec_stream::forward(&state, &region, req).await;
+    }
     match forward(&state, &region, &params, req).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),

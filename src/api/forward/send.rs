@@ -112,19 +112,7 @@ pub async fn forward(
     call: Call,
     deadline: Deadline,
 ) -> Result<Response, ApiError> {
-    let servers = mesh.alive_in_region(region);
-    if servers.is_empty() {
-        return Err(ApiError::NoPathToRegion);
-    }
-    let now = Instant::now();
-    let servers = {
-        let suspects = suspects();
-        order(servers, ROTATE.fetch_add(1, Ordering::Relaxed), |m| {
-            suspects
-                .get(&m.addr)
-                .is_some_and(|at| now.duration_since(*at) < SUSPECT_FOR)
-        })
-    };
+    let servers = candidates(mesh, region)?;
     send_to(mesh, &servers, call, deadline)
         .await
         .map_err(|failures| {
@@ -132,6 +120,36 @@ pub async fn forward(
                 "No path to region {region:?}: no server answered ({failures})"
             ))
         })
+}
+
+/// The alive servers of `region` in the order to try them ([`order`]); "No path to region" when there
+/// are none.
+pub fn candidates(mesh: &MeshHandle, region: &str) -> Result<Vec<Member>, ApiError> {
+    let servers = mesh.alive_in_region(region);
+    if servers.is_empty() {
+        return Err(ApiError::NoPathToRegion);
+    }
+    let now = Instant::now();
+    let suspects = suspects();
+    Ok(order(
+        servers,
+        ROTATE.fetch_add(1, Ordering::Relaxed),
+        |m| {
+            suspects
+                .get(&m.addr)
+                .is_some_and(|at| now.duration_since(*at) < SUSPECT_FOR)
+        },
+    ))
+}
+
+/// Notes whether the server at `addr` answered a forwarded request (one that did not is tried last
+/// for a while).
+pub fn answered(addr: SocketAddr, ok: bool) {
+    if ok {
+        suspects().remove(&addr);
+    } else {
+        suspects().insert(addr, Instant::now());
+    }
 }
 
 /// Sends `call` to the first of `servers` (in that order) that answers within `deadline`; when none
@@ -157,14 +175,14 @@ pub async fn send_to(
             .await
         {
             Ok(reply) => {
-                suspects().remove(&server.addr);
+                answered(server.addr, true);
                 let reply: ForwardReply = wire::decode(&reply).map_err(|e| e.to_string())?;
                 return response(mesh.clone(), server.addr, reply, stream)
                     .map_err(|e| e.to_string());
             }
             Err(e) => {
                 tracing::warn!(server = %server.name, error = %e, "forwarding failed, trying another server");
-                suspects().insert(server.addr, Instant::now());
+                answered(server.addr, false);
                 failures.push(format!("{}: {e}", server.name));
             }
         }

@@ -33,8 +33,13 @@ const FIRST_WAIT: Duration = Duration::from_millis(100);
 /// Most bytes one chunk carries.
 const MAX_CHUNK: usize = 1 << 20;
 
-/// Installs the forwarding handler on the mesh: requests from other members are replayed into `router`.
+/// Installs the forwarding handlers on the mesh: requests from other members are replayed into
+/// `router`, and the exec streams they open are served by it ([`super::exec_serve`]).
 pub fn install(mesh: &MeshHandle, router: Router) {
+    let exec_router = router.clone();
+    mesh.set_stream_handler(move |peer: Peer, opening: Bytes, stream| {
+        super::exec_serve::serve(exec_router.clone(), peer, opening, stream)
+    });
     let sessions = Sessions::default();
     mesh.set_request_handler(move |peer: Peer, bytes: Bytes| {
         let router = router.clone();

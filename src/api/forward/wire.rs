@@ -11,6 +11,20 @@
 //!                                        <- Chunk{body,done}        ... until done
 //!   Cancel{session}     (client went away) -> drop the stream
 //! ```
+//!
+//! An `alloc exec` websocket travels on a mesh stream (`MeshHandle::open_stream`) instead: the opening
+//! is an [`ExecOpen`], then [`ExecMessage`]s both ways, one per websocket frame.
+//!
+//! ```text
+//!   forwarder                               server of the target region
+//!   (opening) ExecOpen{uri,headers,origin} -> checks it
+//!                                        <- Received (or Refused at once)
+//!                                           opens the websocket on its own router
+//!                                        <- Accepted | Refused{status,headers,body} (then it ends)
+//!   Text / Binary (stdin, tty_size)       ->
+//!                                        <- Text / Binary (stdout, stderr, exited)
+//!   Close{code,reason}  either way, or the stream ends: both websockets close
+//! ```
 
 use nomad_gossip::codec::{self, Blob};
 use serde::{Deserialize, Serialize};
@@ -56,6 +70,40 @@ pub enum ForwardReply {
     Chunk { body: Blob, done: bool },
     /// The session was cancelled or is unknown.
     Gone,
+}
+
+/// The opening of an exec stream: the websocket request to run in the target region.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExecOpen {
+    /// Path and query, e.g. `/v1/client/allocation/<id>/exec?command=...&region=west`.
+    pub uri: String,
+    /// The caller's headers, without those of its connection or its websocket handshake.
+    pub headers: Vec<(String, Blob)>,
+    /// The forwarding server's member name (put in `X-Nomad-Region-Forwarded`).
+    pub origin: String,
+}
+
+/// One message on an exec stream after the opening.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExecMessage {
+    /// First from the target: it has the stream and is opening the websocket (which may take a while
+    /// when it relays to a node). Tells the forwarder the server is there, so it stops failing over.
+    Received,
+    /// Next from the target: its websocket is open, frames follow.
+    Accepted,
+    /// Last from the target, instead of `Accepted`: the exec was refused before any upgrade (bad command,
+    /// unknown allocation, ...), as the HTTP reply to give the caller.
+    Refused {
+        status: u16,
+        headers: Vec<(String, Blob)>,
+        body: Blob,
+    },
+    /// A websocket text frame (Nomad's exec frames are JSON text).
+    Text(String),
+    /// A websocket binary frame.
+    Binary(Blob),
+    /// A websocket close frame; the stream ends after it.
+    Close { code: u16, reason: String },
 }
 
 /// Errors of encoding or decoding a message.
@@ -126,5 +174,33 @@ mod tests {
             decode::<ForwardRequest>(&[TAG, 0xc1]),
             Err(WireError::Decode(_))
         ));
+    }
+
+    #[test]
+    fn exec_messages_round_trip() {
+        let open = ExecOpen {
+            uri: "/v1/client/allocation/a1/exec?command=%5B%22sh%22%5D&region=west".into(),
+            headers: vec![("x-nomad-token".into(), Blob(b"secret".to_vec()))],
+            origin: "east-1.east".into(),
+        };
+        let back: ExecOpen = decode(&encode(&open).unwrap()).unwrap();
+        assert_eq!((back.uri, back.origin), (open.uri, open.origin));
+        for msg in [
+            ExecMessage::Received,
+            ExecMessage::Accepted,
+            ExecMessage::Refused {
+                status: 400,
+                headers: vec![],
+                body: Blob(b"command is not present".to_vec()),
+            },
+            ExecMessage::Text(r#"{"stdin":{"data":"aGkK"}}"#.into()),
+            ExecMessage::Binary(Blob(vec![0, 1, 2])),
+            ExecMessage::Close {
+                code: 1000,
+                reason: String::new(),
+            },
+        ] {
+            assert_eq!(decode::<ExecMessage>(&encode(&msg).unwrap()).unwrap(), msg);
+        }
     }
 }
