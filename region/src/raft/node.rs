@@ -264,3 +264,38 @@ fn spawn_leadership(id: NodeId, raft: &Raft) -> watch::Receiver<bool> {
     });
     rx
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raft_multiplier_scales_every_timer() {
+        let base = RaftOptions::default();
+        let scaled = RaftOptions::default().scaled(4);
+        assert_eq!(scaled.heartbeat_interval, base.heartbeat_interval * 4);
+        assert_eq!(scaled.election_timeout_min, base.election_timeout_min * 4);
+        assert_eq!(scaled.election_timeout_max, base.election_timeout_max * 4);
+        let config = scaled.to_config().expect("scaled defaults are valid");
+        assert_eq!(config.heartbeat_interval, 100);
+        assert_eq!(config.election_timeout_min, 320);
+        assert_eq!(config.election_timeout_max, 480);
+    }
+
+    #[test]
+    fn defaults_are_a_valid_openraft_config() {
+        // openraft wants the heartbeat below the election timeout.
+        let config = RaftOptions::default().to_config().expect("valid");
+        assert!(config.heartbeat_interval < config.election_timeout_min);
+        assert_eq!(config.max_payload_entries, 32);
+    }
+
+    #[test]
+    fn multiplier_zero_is_treated_as_one() {
+        let scaled = RaftOptions::default().scaled(0);
+        assert_eq!(
+            scaled.heartbeat_interval,
+            RaftOptions::default().heartbeat_interval
+        );
+    }
+}
