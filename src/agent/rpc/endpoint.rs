@@ -1,7 +1,7 @@
 //! `RpcEndpoint`: the agent's QUIC endpoint for RPC. A server binds the RPC port and accepts; every agent
 //! can call out, on one cached connection per peer (a broken one is dropped and redialed on the next
 //! call). A dial runs in its own task, shared by every caller waiting for that peer, so that a caller
-//! that gives up early (openraft bounds a vote or AppendEntries by its short Raft timeouts) does not
+//! that gives up early (openraft drops a vote or AppendEntries after 2 s, less than a dial may take) does not
 //! abort the handshake: the next call finds the connection made. QUIC always encrypts; without a `tls` block the certificate is generated at start and peers
 //! are not authenticated (the agent warns once), as the mesh does.
 
