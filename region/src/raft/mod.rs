@@ -30,6 +30,7 @@ mod member;
 mod network;
 mod node;
 mod rpc;
+mod runtime;
 mod shared;
 mod snapshot;
 mod state_machine;
@@ -43,6 +44,7 @@ pub use member::RaftMember;
 pub use network::NetworkFactory;
 pub use node::{RaftNode, RaftNodeConfig, RaftOptions};
 pub use rpc::{RaftRequest, RaftResponse, serve_rpc};
+pub use runtime::{RPC_TIMEOUT_FLOOR, RaftRuntime};
 pub use shared::SharedState;
 pub use state_machine::{SnapshotBuilder, StateMachine};
 pub use transport::{InMemoryTransport, RaftTransport, TransportError};
@@ -54,13 +56,15 @@ pub type NodeId = u64;
 
 openraft::declare_raft_types!(
     /// The region's Raft types: a log entry carries a batch of state-store
-    /// [`Command`](crate::state::Command)s, answered with one [`CommandResult`] each.
+    /// [`Command`](crate::state::Command)s, answered with one [`CommandResult`] each;
+    /// RPC timeouts have a floor ([`RaftRuntime`]).
     pub TypeConfig:
         D = CommandBatch,
         R = Vec<CommandResult>,
         NodeId = NodeId,
         Node = RaftMember,
         SnapshotData = Cursor<Vec<u8>>,
+        AsyncRuntime = RaftRuntime,
 );
 
 /// The region's Raft handle.

@@ -40,29 +40,37 @@ pub struct RaftOptions {
     /// Log entries the applier keeps proposed-but-unanswered; writes arriving
     /// meanwhile wait and share the next entry (so one flush covers them all).
     pub writes_in_flight: usize,
-    /// Most log entries in one `AppendEntries`. openraft 0.9 gives each one a
-    /// heartbeat interval to complete and resends the same range on a timeout, so
-    /// a catch-up message (entries now carry up to `write_batch_max` writes each)
-    /// must stay well inside that.
+    /// Most log entries in one `AppendEntries`. A follower's Raft core is busy while it
+    /// appends and fsyncs a batch (its election tick waits meanwhile), so a catch-up
+    /// batch stays small next to the election timeout.
     pub max_payload_entries: u64,
+    /// Most bytes of one encoded `AppendEntries` of several entries; a bigger one is
+    /// sent as several (openraft's `PayloadTooLarge` with a hint). Far below the RPC
+    /// port's 64 MiB frame, so that multi-megabyte plan entries never hit it.
+    pub max_payload_bytes: usize,
 }
 
 impl Default for RaftOptions {
-    /// Timing for a LAN. openraft 0.9 starts an election when a follower has not heard the leader for
-    /// the leader's lease (`election_timeout_max`) plus its random election timeout, checked on a tick
-    /// of 1.5 heartbeats, so failover takes about a second. Shorter settings were tried and fail under
-    /// load: the heartbeat is also openraft's AppendEntries timeout (a batch, its fsync and a round trip
-    /// must fit in it) and `election_timeout_min` its vote timeout. `raft_multiplier` scales all of it.
+    /// Timing for a LAN, aimed at a failover (leader lost -> next write committed) of about
+    /// 300 ms. openraft 0.9 starts an election once a follower has not heard the leader for
+    /// the leader's lease (`election_timeout_max`) plus its own random election timeout,
+    /// checked on a tick of 1.5 heartbeats: with these values 200-240 ms after the last
+    /// heartbeat, plus up to a tick. openraft also uses the heartbeat as its
+    /// `AppendEntries` timeout and `election_timeout_min` as its vote timeout, far too short
+    /// for a catch-up batch and its fsync; [`super::RaftRuntime`] gives every RPC at least
+    /// [`super::RPC_TIMEOUT_FLOOR`] instead, so only the timers are this short.
+    /// `raft_multiplier` scales the timing.
     fn default() -> Self {
         Self {
-            heartbeat_interval: Duration::from_millis(100),
-            election_timeout_min: Duration::from_millis(300),
-            election_timeout_max: Duration::from_millis(600),
+            heartbeat_interval: Duration::from_millis(25),
+            election_timeout_min: Duration::from_millis(80),
+            election_timeout_max: Duration::from_millis(120),
             snapshot_threshold: 8192,
             trailing_logs: 10240,
             write_batch_max: BatchLimits::default().max_batch,
             writes_in_flight: BatchLimits::default().in_flight,
             max_payload_entries: 32,
+            max_payload_bytes: super::network::DEFAULT_MAX_PAYLOAD_BYTES,
         }
     }
 }
@@ -139,7 +147,7 @@ impl RaftNode {
         let raft = Raft::new(
             config.id,
             raft_config,
-            NetworkFactory::new(transport),
+            NetworkFactory::with_payload_limit(transport, config.options.max_payload_bytes),
             log,
             sm,
         )
@@ -255,4 +263,39 @@ fn spawn_leadership(id: NodeId, raft: &Raft) -> watch::Receiver<bool> {
         }
     });
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raft_multiplier_scales_every_timer() {
+        let base = RaftOptions::default();
+        let scaled = RaftOptions::default().scaled(4);
+        assert_eq!(scaled.heartbeat_interval, base.heartbeat_interval * 4);
+        assert_eq!(scaled.election_timeout_min, base.election_timeout_min * 4);
+        assert_eq!(scaled.election_timeout_max, base.election_timeout_max * 4);
+        let config = scaled.to_config().expect("scaled defaults are valid");
+        assert_eq!(config.heartbeat_interval, 100);
+        assert_eq!(config.election_timeout_min, 320);
+        assert_eq!(config.election_timeout_max, 480);
+    }
+
+    #[test]
+    fn defaults_are_a_valid_openraft_config() {
+        // openraft wants the heartbeat below the election timeout.
+        let config = RaftOptions::default().to_config().expect("valid");
+        assert!(config.heartbeat_interval < config.election_timeout_min);
+        assert_eq!(config.max_payload_entries, 32);
+    }
+
+    #[test]
+    fn multiplier_zero_is_treated_as_one() {
+        let scaled = RaftOptions::default().scaled(0);
+        assert_eq!(
+            scaled.heartbeat_interval,
+            RaftOptions::default().heartbeat_interval
+        );
+    }
 }

@@ -144,3 +144,26 @@ async fn lagging_member_installs_snapshot() -> Result<()> {
     assert_eq!(c.agreed_state()?.jobs().len(), 33);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lagging_member_catches_up_in_byte_capped_batches() -> Result<()> {
+    // A few job registrations per `AppendEntries`: the catch-up batch of 32 entries is
+    // refused by the sending side and resent in smaller ones until the member is current.
+    let options = RaftOptions {
+        max_payload_bytes: 16 << 10,
+        ..fast_options()
+    };
+    let mut c = Cluster::start(3, options).await?;
+    let leader = c.leader().await?;
+    let warm = c.register_jobs("warm", 1).await?;
+    c.wait_applied(warm).await?;
+
+    let lagging = follower_of(&c, leader)?;
+    c.isolate(lagging);
+    let last = c.register_jobs("job", 40).await?;
+    c.heal(lagging);
+    c.wait_applied_on(lagging, last).await?;
+    c.wait_applied(last).await?;
+    assert_eq!(c.agreed_state()?.jobs().len(), 41);
+    Ok(())
+}

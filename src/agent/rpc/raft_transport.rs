@@ -11,7 +11,7 @@ use nomad_region::server::BoxFuture;
 use super::endpoint::{RpcEndpoint, RpcTransportError};
 use super::wire::{Envelope, Reply, Request};
 
-/// Upper bound of one Raft exchange (openraft drops the call earlier for heartbeats and votes).
+/// Upper bound of one Raft exchange (openraft drops the call earlier, after `RPC_TIMEOUT_FLOOR`, 2 s).
 const RAFT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends Raft messages from this server's RPC endpoint.
