@@ -316,7 +316,7 @@ mod tests {
             namespace: "default".into(),
             job_id: "example".into(),
             task_group: "cache".into(),
-            job: Some(Box::new(job)),
+            job: Some(std::sync::Arc::new(job)),
             allocated_resources: Some(res),
             ..Default::default()
         };

@@ -54,7 +54,7 @@ fn alloc(id: &str, node: &str, cpu: i64, port: Option<i32>) -> Allocation {
         desired_status: ALLOC_DESIRED_STATUS_RUN.into(),
         client_status: ALLOC_CLIENT_STATUS_RUNNING.into(),
         allocated_resources: Some(res),
-        job: Some(Box::new(Job {
+        job: Some(std::sync::Arc::new(Job {
             id: "web".into(),
             namespace: "default".into(),
             ..Default::default()

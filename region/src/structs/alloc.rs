@@ -2,6 +2,7 @@
 //! (`DesiredStatus`) and what the client reports (`ClientStatus`, task states).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{AllocMetric, AllocatedResources, Job, TaskState};
 
@@ -26,8 +27,9 @@ api_struct! {
         /// Job ID.
         #[serde(rename = "JobID")]
         pub job_id: String,
-        /// The job version it runs (a copy).
-        pub job: Option<Box<Job>>,
+        /// The job version it runs, shared with the state's job table and every other
+        /// allocation of that version (serialized as the job itself).
+        pub job: Option<Arc<Job>>,
         /// Task group name.
         pub task_group: String,
         /// Resources given.

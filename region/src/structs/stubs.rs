@@ -327,7 +327,7 @@ mod tests {
     fn alloc_stub_takes_job_type_and_version() {
         let a = Allocation {
             id: "a1".into(),
-            job: Some(Box::new(Job {
+            job: Some(std::sync::Arc::new(Job {
                 job_type: "service".into(),
                 version: 4,
                 ..Default::default()
