@@ -215,4 +215,4 @@ fn to_command(snap: &StateSnapshot, plan: &Plan, result: &PlanResult, now: i64) 
 
 #[cfg(test)]
 #[path = "plan_eval_tests.rs"]
-mod tests;
+pub(crate) mod tests;
