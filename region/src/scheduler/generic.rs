@@ -226,7 +226,7 @@ fn place_all(
     let candidates = candidate_nodes(pctx.state, job, &mut base);
     let limit = select_limit(job, candidates.len());
     let mut selector = Selector::new(candidates, &mut ctx.rng);
-    let mut checkers: HashMap<&str, (GroupChecker, crate::structs::AllocatedResources)> =
+    let mut checkers: HashMap<&str, (GroupChecker, Arc<crate::structs::AllocatedResources>)> =
         HashMap::new();
     for p in placements {
         let Some(tg) = job.lookup_task_group(&p.task_group) else {
@@ -240,7 +240,7 @@ fn place_all(
         }
         let (checker, ask) = checkers
             .entry(tg.name.as_str())
-            .or_insert_with(|| (GroupChecker::new(job, tg), task_group_ask(tg)));
+            .or_insert_with(|| (GroupChecker::new(job, tg), Arc::new(task_group_ask(tg))));
         let penalty = match p.reason {
             PlaceReason::Reschedule => p.previous.as_ref().map(|a| a.node_id.as_str()),
             _ => None,

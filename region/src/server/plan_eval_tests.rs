@@ -53,7 +53,7 @@ pub(crate) fn alloc(id: &str, node: &str, cpu: i64, port: Option<i32>) -> Alloca
         task_group: "web".into(),
         desired_status: ALLOC_DESIRED_STATUS_RUN.into(),
         client_status: ALLOC_CLIENT_STATUS_RUNNING.into(),
-        allocated_resources: Some(res),
+        allocated_resources: Some(std::sync::Arc::new(res)),
         job: Some(std::sync::Arc::new(Job {
             id: "web".into(),
             namespace: "default".into(),

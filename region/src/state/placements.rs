@@ -4,7 +4,8 @@
 //! and placement metrics. They are written as a few templates (one per distinct shape) and, per
 //! allocation, only what differs from its template: IDs and node IDs as 16 raw bytes when they are
 //! UUIDs, the name as its index, resources only when they differ, metrics as a positional patch.
-//! Decoding expands them back into the exact allocations (the state machine applies those), so
+//! Decoding expands them back into the exact allocations (the state machine applies those; the
+//! allocations of one template share its resources), so
 //! nothing but the log's bytes changes; the HTTP API's JSON is untouched.
 //!
 //! ```text
@@ -14,6 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -57,7 +59,7 @@ struct Delta(
     String,
     /// Resources, when they differ from the template's (a 1-tuple, so that "none" differs from
     /// "the template's").
-    Option<(Option<AllocatedResources>,)>,
+    Option<(Option<Arc<AllocatedResources>>,)>,
     /// Metrics, when they differ from the template's.
     Option<MetricPatch>,
 );
@@ -149,36 +151,90 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Allocat
     d.deserialize_any(AllocsVisitor)
 }
 
-/// An allocation without what deltas carry (the part templates are matched on).
-fn shape(a: &Allocation) -> Allocation {
-    Allocation {
-        id: String::new(),
-        name: String::new(),
-        node_id: String::new(),
-        node_name: String::new(),
-        allocated_resources: None,
-        metrics: None,
-        ..a.clone()
-    }
+/// Whether `a` equals template `t` in everything deltas do not carry. Destructured so that a
+/// new `Allocation` field cannot be forgotten here (nor cloned to compare).
+fn same_shape(a: &Allocation, t: &Allocation) -> bool {
+    let Allocation {
+        id: _,
+        name: _,
+        node_id: _,
+        node_name: _,
+        allocated_resources: _,
+        metrics: _,
+        namespace,
+        eval_id,
+        job_id,
+        job,
+        task_group,
+        desired_status,
+        desired_description,
+        desired_transition,
+        client_status,
+        client_description,
+        task_states,
+        deployment_id,
+        deployment_status,
+        reschedule_tracker,
+        followup_eval_id,
+        previous_allocation,
+        next_allocation,
+        preempted_allocations,
+        preempted_by_allocation,
+        alloc_modify_index,
+        create_index,
+        modify_index,
+        create_time,
+        modify_time,
+    } = a;
+    *create_time == t.create_time
+        && *modify_time == t.modify_time
+        && *create_index == t.create_index
+        && *modify_index == t.modify_index
+        && *alloc_modify_index == t.alloc_modify_index
+        && *task_group == t.task_group
+        && *job_id == t.job_id
+        && *eval_id == t.eval_id
+        && *namespace == t.namespace
+        && *desired_status == t.desired_status
+        && *client_status == t.client_status
+        && *desired_description == t.desired_description
+        && *client_description == t.client_description
+        && *desired_transition == t.desired_transition
+        && *deployment_id == t.deployment_id
+        && *deployment_status == t.deployment_status
+        && *reschedule_tracker == t.reschedule_tracker
+        && *followup_eval_id == t.followup_eval_id
+        && *previous_allocation == t.previous_allocation
+        && *next_allocation == t.next_allocation
+        && *preempted_allocations == t.preempted_allocations
+        && *preempted_by_allocation == t.preempted_by_allocation
+        && *task_states == t.task_states
+        && match (job, &t.job) {
+            (Some(x), Some(y)) => Arc::ptr_eq(x, y) || x == y,
+            (None, None) => true,
+            _ => false,
+        }
 }
 
 fn encode(allocs: &[Allocation]) -> Compact {
     let mut templates: Vec<Allocation> = Vec::new();
-    let mut shapes: Vec<Allocation> = Vec::new();
     let mut deltas = Vec::with_capacity(allocs.len());
     for a in allocs {
-        let s = shape(a);
-        let from = shapes.len().saturating_sub(TEMPLATE_SEARCH);
-        let t = match (from..shapes.len()).rev().find(|&i| shapes[i] == s) {
+        let from = templates.len().saturating_sub(TEMPLATE_SEARCH);
+        let t = match (from..templates.len())
+            .rev()
+            .find(|&i| same_shape(a, &templates[i]))
+        {
             Some(i) => i,
             None => {
                 templates.push(Allocation {
-                    allocated_resources: a.allocated_resources.clone(),
-                    metrics: a.metrics.clone(),
-                    ..s.clone()
+                    id: String::new(),
+                    name: String::new(),
+                    node_id: String::new(),
+                    node_name: String::new(),
+                    ..a.clone()
                 });
-                shapes.push(s);
-                shapes.len() - 1
+                templates.len() - 1
             }
         };
         let tpl = &templates[t];

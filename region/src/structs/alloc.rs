@@ -32,8 +32,9 @@ api_struct! {
         pub job: Option<Arc<Job>>,
         /// Task group name.
         pub task_group: String,
-        /// Resources given.
-        pub allocated_resources: Option<AllocatedResources>,
+        /// Resources given (shared by the allocations of a group that got the same: all of
+        /// them when no ports are assigned).
+        pub allocated_resources: Option<Arc<AllocatedResources>>,
         /// Placement metrics.
         pub metrics: Option<AllocMetric>,
         /// `run`, `stop` or `evict`.

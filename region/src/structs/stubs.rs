@@ -213,7 +213,7 @@ impl Allocation {
             job_type,
             job_version,
             task_group: self.task_group.clone(),
-            allocated_resources: self.allocated_resources.clone(),
+            allocated_resources: self.allocated_resources.as_deref().cloned(),
             desired_status: self.desired_status.clone(),
             desired_description: self.desired_description.clone(),
             desired_transition: self.desired_transition.clone(),

@@ -109,7 +109,7 @@ pub fn alloc(
         job_id: "example".into(),
         task_group: "g".into(),
         job: Some(std::sync::Arc::new(job)),
-        allocated_resources: Some(res),
+        allocated_resources: Some(std::sync::Arc::new(res)),
         desired_status: "run".into(),
         client_status: "pending".into(),
         ..Default::default()
