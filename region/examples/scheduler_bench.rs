@@ -48,7 +48,7 @@ fn main() {
     let mut cpu_ms = 0.0;
     for run in 0..runs {
         let mut st = base.state.clone();
-        let job = (*st.upsert_job(mock_job("bench", COUNT))).clone();
+        let job = st.upsert_job(mock_job("bench", COUNT));
         let eval = register_eval("bench-eval", &job);
         let mut ctx = SchedulerContext::new(0, run as u64 + 1);
         let cpu0 = process_cpu_ms();

@@ -316,8 +316,8 @@ mod tests {
             namespace: "default".into(),
             job_id: "example".into(),
             task_group: "cache".into(),
-            job: Some(Box::new(job)),
-            allocated_resources: Some(res),
+            job: Some(std::sync::Arc::new(job)),
+            allocated_resources: Some(std::sync::Arc::new(res)),
             ..Default::default()
         };
         (node, alloc, task)
@@ -355,7 +355,11 @@ mod tests {
     #[test]
     fn mapped_port_uses_to() {
         let (node, mut alloc, task) = fixture();
-        if let Some(r) = alloc.allocated_resources.as_mut() {
+        if let Some(r) = alloc
+            .allocated_resources
+            .as_mut()
+            .map(std::sync::Arc::make_mut)
+        {
             r.shared.ports[0].to = 8080;
         }
         let e = build(&node, &alloc, &task, Path::new("/x"));

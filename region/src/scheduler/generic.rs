@@ -62,7 +62,7 @@ pub fn process_generic(
     loop {
         let st: &dyn State = refreshed.as_deref().unwrap_or(state);
         let job = st.job_by_id(&eval.namespace, &eval.job_id);
-        let mut computed = compute(st, eval, job.as_deref(), ctx);
+        let mut computed = compute(st, eval, job.as_ref(), ctx);
         let snapshot_index = st.latest_index();
         if computed.plan.is_no_op() && computed.followups.is_empty() {
             return finish(planner, eval, ctx, computed, snapshot_index, None);
@@ -90,7 +90,7 @@ pub fn process_generic(
 pub fn compute(
     st: &dyn State,
     eval: &Evaluation,
-    job: Option<&Job>,
+    job: Option<&Arc<Job>>,
     ctx: &mut SchedulerContext,
 ) -> Computed {
     let allocs = st.allocs_by_job(&eval.namespace, &eval.job_id);
@@ -102,12 +102,12 @@ pub fn compute(
             nodes.insert(a.node_id.clone(), n);
         }
     }
-    let rec = reconcile(job, &allocs, &nodes, ctx.now, &eval.id);
+    let rec = reconcile(job.map(|j| &**j), &allocs, &nodes, ctx.now, &eval.id);
     let plan = Plan {
         eval_id: eval.id.clone(),
-        priority: job.map(Job::effective_priority).unwrap_or(eval.priority),
+        priority: job.map(|j| j.effective_priority()).unwrap_or(eval.priority),
         all_at_once: job.is_some_and(|j| j.all_at_once),
-        job: job.map(|j| Box::new(j.clone())),
+        job: job.cloned(),
         snapshot_index: st.latest_index(),
         ..Default::default()
     };
@@ -134,7 +134,7 @@ pub fn compute(
     add_followups(&mut pctx, &mut out, eval, job, &rec.reschedule_later, ctx);
     for a in &rec.in_place {
         let mut updated = (**a).clone();
-        updated.job = Some(Box::new(job.clone()));
+        updated.job = Some(Arc::clone(job));
         updated.eval_id = eval.id.clone();
         updated.modify_time = ctx.now;
         pctx.place(updated);
@@ -226,7 +226,7 @@ fn place_all(
     let candidates = candidate_nodes(pctx.state, job, &mut base);
     let limit = select_limit(job, candidates.len());
     let mut selector = Selector::new(candidates, &mut ctx.rng);
-    let mut checkers: HashMap<&str, (GroupChecker, crate::structs::AllocatedResources)> =
+    let mut checkers: HashMap<&str, (GroupChecker, Arc<crate::structs::AllocatedResources>)> =
         HashMap::new();
     for p in placements {
         let Some(tg) = job.lookup_task_group(&p.task_group) else {
@@ -240,7 +240,7 @@ fn place_all(
         }
         let (checker, ask) = checkers
             .entry(tg.name.as_str())
-            .or_insert_with(|| (GroupChecker::new(job, tg), task_group_ask(tg)));
+            .or_insert_with(|| (GroupChecker::new(job, tg), Arc::new(task_group_ask(tg))));
         let penalty = match p.reason {
             PlaceReason::Reschedule => p.previous.as_ref().map(|a| a.node_id.as_str()),
             _ => None,

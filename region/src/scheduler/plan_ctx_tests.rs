@@ -50,7 +50,7 @@ fn commit(store: &mut StateStore, plan: &Plan) {
         store,
         Command::ApplyPlanResults(PlanResults {
             eval_id: plan.eval_id.clone(),
-            job: plan.job.as_deref().cloned(),
+            job: plan.job.clone(),
             allocs_to_upsert: plan.node_allocation.values().flatten().cloned().collect(),
             allocs_to_stop: stops,
             now: 1,
@@ -92,8 +92,14 @@ fn plan_both(store: &StateStore, job: &Job, seed: u64) -> Plan {
     let eval = register_eval(&format!("eval-{}-{seed}", job.id), job);
     assert!(State::node_usage(&snap, "").is_some());
     assert!(State::node_usage(&mem, "").is_none());
-    let indexed = compute(&snap, &eval, Some(job), &mut SchedulerContext::new(7, seed));
-    let visited = compute(&mem, &eval, Some(job), &mut SchedulerContext::new(7, seed));
+    let job = Arc::new(job.clone());
+    let indexed = compute(
+        &snap,
+        &eval,
+        Some(&job),
+        &mut SchedulerContext::new(7, seed),
+    );
+    let visited = compute(&mem, &eval, Some(&job), &mut SchedulerContext::new(7, seed));
     assert_eq!(indexed.plan.node_allocation, visited.plan.node_allocation);
     assert_eq!(indexed.plan.node_update, visited.plan.node_update);
     assert_eq!(indexed.failed_tg_allocs, visited.failed_tg_allocs);

@@ -118,9 +118,10 @@ pub fn plan_job(
         }
         None => planned.job_modify_index = state.latest_index() + 1,
     }
+    let planned = Arc::new(planned);
     let overlay = Overlay {
         inner: state,
-        job: Arc::new(planned.clone()),
+        job: Arc::clone(&planned),
     };
     let eval = Evaluation {
         id: ctx.rng.uuid(),

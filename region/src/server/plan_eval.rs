@@ -203,7 +203,7 @@ fn to_command(snap: &StateSnapshot, plan: &Plan, result: &PlanResult, now: i64) 
     }
     PlanResults {
         eval_id: plan.eval_id.clone(),
-        job: plan.job.as_deref().cloned(),
+        job: plan.job.clone(),
         allocs_to_upsert: result.node_allocation.values().flatten().cloned().collect(),
         allocs_to_stop: stops,
         deployment: result.deployment.clone(),
@@ -215,4 +215,4 @@ fn to_command(snap: &StateSnapshot, plan: &Plan, result: &PlanResult, now: i64) 
 
 #[cfg(test)]
 #[path = "plan_eval_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -22,7 +22,7 @@ fn node(id: &str, status: &str) -> Node {
     }
 }
 
-fn alloc(id: &str, node: &str, cpu: i64, port: Option<i32>) -> Allocation {
+pub(crate) fn alloc(id: &str, node: &str, cpu: i64, port: Option<i32>) -> Allocation {
     let mut res = AllocatedResources::default();
     res.tasks.insert(
         "t".into(),
@@ -53,8 +53,8 @@ fn alloc(id: &str, node: &str, cpu: i64, port: Option<i32>) -> Allocation {
         task_group: "web".into(),
         desired_status: ALLOC_DESIRED_STATUS_RUN.into(),
         client_status: ALLOC_CLIENT_STATUS_RUNNING.into(),
-        allocated_resources: Some(res),
-        job: Some(Box::new(Job {
+        allocated_resources: Some(std::sync::Arc::new(res)),
+        job: Some(std::sync::Arc::new(Job {
             id: "web".into(),
             namespace: "default".into(),
             ..Default::default()
@@ -64,7 +64,7 @@ fn alloc(id: &str, node: &str, cpu: i64, port: Option<i32>) -> Allocation {
 }
 
 /// n1 and n2 ready, n3 down; `existing` (600 MHz, port 8080) runs on n1.
-fn state() -> StateStore {
+pub(crate) fn state() -> StateStore {
     let mut s = StateStore::new();
     let mut i = 0;
     for (id, status) in [
@@ -91,7 +91,7 @@ fn state() -> StateStore {
     s
 }
 
-fn plan(placements: Vec<Allocation>) -> Plan {
+pub(crate) fn plan(placements: Vec<Allocation>) -> Plan {
     let mut p = Plan {
         eval_id: "e1".into(),
         ..Default::default()

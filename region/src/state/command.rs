@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::structs::{
     Allocation, Deployment, DeploymentStatusUpdate, DesiredTransition, Evaluation, Job, Node,
@@ -16,6 +17,8 @@ use crate::structs::{
 use super::StateError;
 
 /// A change to the state store.
+// A command is built once and moved into the log: the size of the inline `Job` costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Command {
     /// Create or update a job (a new version when the spec changed), with the
@@ -95,8 +98,10 @@ pub struct PlanResults {
     /// Evaluation the plan came from.
     pub eval_id: String,
     /// The job the plan was made for (attached to allocations that come without one).
-    pub job: Option<Job>,
-    /// New or updated allocations (placements, in-place updates, lost marks).
+    pub job: Option<Arc<Job>>,
+    /// New or updated allocations (placements, in-place updates, lost marks); in the log as
+    /// templates and per-allocation deltas (`placements.rs`).
+    #[serde(with = "super::placements")]
     pub allocs_to_upsert: Vec<Allocation>,
     /// Allocations to stop or evict.
     pub allocs_to_stop: Vec<AllocStop>,

@@ -48,10 +48,7 @@ fn alloc(id: &str, job: &Job, node: &str) -> Allocation {
 fn place(s: &mut StateStore, index: u64, ids: &[&str], job: &Job) {
     let allocs = ids.iter().map(|id| alloc(id, job, "n1")).collect();
     // As the scheduler does: the plan carries the stored job.
-    let stored = s
-        .snapshot()
-        .job_by_id(&job.namespace, &job.id)
-        .map(|j| (*j).clone());
+    let stored = s.snapshot().job_by_id(&job.namespace, &job.id);
     let r = s.apply(
         index,
         &Command::ApplyPlanResults(PlanResults {
@@ -354,7 +351,7 @@ fn a_refused_command_changes_nothing() {
     let mut jobless = alloc("a2", &j, "n1");
     jobless.job = None;
     let mut with_job = good.clone();
-    with_job.job = Some(Box::new(j.clone()));
+    with_job.job = Some(std::sync::Arc::new(j.clone()));
     let r = s.apply(
         2,
         &Command::ApplyPlanResults(PlanResults {
@@ -421,7 +418,7 @@ fn replacement_links_previous_allocation_and_keeps_client_fields() {
     s.apply(
         4,
         &Command::ApplyPlanResults(PlanResults {
-            job: Some(j.clone()),
+            job: Some(std::sync::Arc::new(j.clone())),
             allocs_to_upsert: vec![update, next],
             ..Default::default()
         }),

@@ -2,6 +2,7 @@
 //! (`DesiredStatus`) and what the client reports (`ClientStatus`, task states).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{AllocMetric, AllocatedResources, Job, TaskState};
 
@@ -26,12 +27,14 @@ api_struct! {
         /// Job ID.
         #[serde(rename = "JobID")]
         pub job_id: String,
-        /// The job version it runs (a copy).
-        pub job: Option<Box<Job>>,
+        /// The job version it runs, shared with the state's job table and every other
+        /// allocation of that version (serialized as the job itself).
+        pub job: Option<Arc<Job>>,
         /// Task group name.
         pub task_group: String,
-        /// Resources given.
-        pub allocated_resources: Option<AllocatedResources>,
+        /// Resources given (shared by the allocations of a group that got the same: all of
+        /// them when no ports are assigned).
+        pub allocated_resources: Option<Arc<AllocatedResources>>,
         /// Placement metrics.
         pub metrics: Option<AllocMetric>,
         /// `run`, `stop` or `evict`.

@@ -3,6 +3,7 @@
 //! shown by `nomad job plan`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{AllocListStub, Allocation, Deployment, DeploymentStatusUpdate, Job};
 
@@ -19,7 +20,7 @@ api_struct! {
         /// All or nothing.
         pub all_at_once: bool,
         /// The job version planned for (absent for node-only plans).
-        pub job: Option<Box<Job>>,
+        pub job: Option<Arc<Job>>,
         /// Allocations to stop/evict, by node.
         pub node_update: BTreeMap<String, Vec<Allocation>>,
         /// Allocations to place or update, by node.
@@ -151,7 +152,7 @@ mod tests {
         let a = Allocation {
             node_id: "n1".into(),
             desired_status: "run".into(),
-            job: Some(Box::default()),
+            job: Some(Arc::default()),
             ..Default::default()
         };
         p.append_stopped_alloc(&a, "stop", "alloc not needed");

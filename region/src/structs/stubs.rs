@@ -213,7 +213,7 @@ impl Allocation {
             job_type,
             job_version,
             task_group: self.task_group.clone(),
-            allocated_resources: self.allocated_resources.clone(),
+            allocated_resources: self.allocated_resources.as_deref().cloned(),
             desired_status: self.desired_status.clone(),
             desired_description: self.desired_description.clone(),
             desired_transition: self.desired_transition.clone(),
@@ -327,7 +327,7 @@ mod tests {
     fn alloc_stub_takes_job_type_and_version() {
         let a = Allocation {
             id: "a1".into(),
-            job: Some(Box::new(Job {
+            job: Some(std::sync::Arc::new(Job {
                 job_type: "service".into(),
                 version: 4,
                 ..Default::default()

@@ -108,8 +108,8 @@ pub fn alloc(
         node_id: node_id.into(),
         job_id: "example".into(),
         task_group: "g".into(),
-        job: Some(Box::new(job)),
-        allocated_resources: Some(res),
+        job: Some(std::sync::Arc::new(job)),
+        allocated_resources: Some(std::sync::Arc::new(res)),
         desired_status: "run".into(),
         client_status: "pending".into(),
         ..Default::default()

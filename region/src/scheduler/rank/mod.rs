@@ -33,8 +33,8 @@ const MAX_SCORE_META: usize = 5;
 pub struct Selected {
     /// The node.
     pub node: Arc<Node>,
-    /// Resources with ports assigned.
-    pub resources: AllocatedResources,
+    /// Resources with ports assigned (the group's ask itself when it has none).
+    pub resources: Arc<AllocatedResources>,
     /// Final score.
     pub score: f64,
 }
@@ -48,7 +48,7 @@ pub struct SelectRequest<'r> {
     /// Prepared feasibility checks of the group.
     pub checker: &'r GroupChecker,
     /// Resources before port assignment.
-    pub ask: &'r AllocatedResources,
+    pub ask: &'r Arc<AllocatedResources>,
     /// Node to penalise (where a rescheduled allocation failed).
     pub penalty_node: Option<&'r str>,
     /// Nodes to consider before picking the best.
@@ -158,7 +158,7 @@ impl Selector {
             // chosen node gets a copy of the ask at the end.
             let mut resources = None;
             if needs_ports {
-                let mut res = req.ask.clone();
+                let mut res = (**req.ask).clone();
                 if let Err(dim) = ports::assign_ports(&node, &mut ports, &mut res, rng) {
                     metric.exhausted_node(&node.node_class, dim);
                     continue;
@@ -190,7 +190,7 @@ impl Selector {
             .into_iter()
             .reduce(|best, s| if s.score > best.score { s } else { best })?;
         Some(Selected {
-            resources: best.resources.unwrap_or_else(|| req.ask.clone()),
+            resources: best.resources.map_or_else(|| Arc::clone(req.ask), Arc::new),
             node: best.node,
             score: best.score,
         })

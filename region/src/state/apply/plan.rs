@@ -9,7 +9,7 @@ use crate::state::job_status;
 use crate::state::tables::{Table, job_key};
 use crate::structs::{
     ALLOC_CLIENT_STATUS_LOST, ALLOC_CLIENT_STATUS_PENDING, ALLOC_CLIENT_STATUS_UNKNOWN,
-    ALLOC_DESIRED_STATUS_STOP, Deployment,
+    ALLOC_DESIRED_STATUS_STOP, Deployment, Job,
 };
 
 use super::{Ctx, eval};
@@ -72,6 +72,7 @@ fn stop_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) {
 /// allocation without a job gets the plan's; a replacement links its predecessor's
 /// `NextAllocation`.
 fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<()> {
+    let plan_job = r.job.as_ref().map(|j| shared_job(ctx, j));
     for alloc in &r.allocs_to_upsert {
         let mut a = alloc.clone();
         let existing = ctx.t.allocs.get(&a.id).cloned();
@@ -101,7 +102,7 @@ fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<()> {
             }
         }
         if a.job.is_none() {
-            a.job = r.job.clone().map(Box::new);
+            a.job = plan_job.clone();
         }
         if a.job.is_none() {
             return Err(StateError::Invalid(format!(
@@ -130,6 +131,16 @@ fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<()> {
         ctx.t.touch(Table::Allocs, ctx.index);
     }
     Ok(())
+}
+
+/// The plan's job, as the job table's copy when that is the same version, so that every
+/// allocation of a version shares one job on every server (a follower decodes its own
+/// copy from the log entry).
+fn shared_job(ctx: &Ctx<'_>, job: &Arc<Job>) -> Arc<Job> {
+    match ctx.t.jobs.get(&job_key(&job.namespace, &job.id)) {
+        Some(stored) if Arc::ptr_eq(stored, job) || **stored == **job => Arc::clone(stored),
+        _ => Arc::clone(job),
+    }
 }
 
 fn upsert_deployment(ctx: &mut Ctx<'_>, d: &Deployment, now: i64) {
