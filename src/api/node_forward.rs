@@ -5,7 +5,8 @@
 //! `exec` websocket upgrade is passed through to the node's connection.
 //!
 //! ```text
-//!   request -> [route] other region?  -> next (region forwarding takes it there, where this runs again)
+//!   request -> [route] other region?  -> next (region forwarding takes it there, where this runs again);
+//!                                        on a client-only agent, a server's HTTP address (which does)
 //!                      alloc is ours? -> next (the handlers answer)
 //!                      otherwise      -> node's HTTPAddr (marked X-Nomad-Node-Forwarded, never proxied again)
 //!                      node down / unreachable -> 500 "node <id> is down" / "no path to node <id>: ..."
@@ -91,8 +92,9 @@ pub async fn route(State(api): State<ClientApi>, req: Request, next: Next) -> Re
         return match &api.lookup {
             // A server: region forwarding, further in, takes it to that region.
             Lookup::Region(_) => next.run(req).await,
-            // A client-only agent has no mesh: a server of its region takes it on.
-            Lookup::Remote(rpc) => crate::agent::rpc::http_forward::carry(rpc, req).await,
+            // A client-only agent has no mesh: a server of its region takes it on, over HTTP
+            // (an RPC call is buffered whole: a log follow or an exec websocket cannot ride it).
+            Lookup::Remote(rpc) => via_server(rpc, req).await,
         };
     }
     if req.headers().contains_key(NODE_FORWARDED) {
@@ -115,6 +117,45 @@ pub async fn route(State(api): State<ClientApi>, req: Request, next: Next) -> Re
     }
 }
 
+/// Proxies `req` (for another region) to the HTTP address a server of this client's region advertises
+/// (its `/v1/agent/self`, asked over RPC); that server's region forwarding carries it on.
+async fn via_server(rpc: &crate::agent::rpc::remote::RemoteRpc, req: Request) -> Response {
+    let addr = match server_http_addr(rpc).await {
+        Ok(a) => a,
+        Err(e) => return ApiError::Internal(format!("No path to region: {e}")).into_response(),
+    };
+    tracing::debug!(server = %addr, uri = %req.uri(), "proxying client request for another region to a server");
+    match proxy(&addr, req, false).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            ApiError::Internal(format!("No path to region: server at {addr}: {e}")).into_response()
+        }
+    }
+}
+
+/// `config.AdvertiseAddrs.HTTP` of the server the client's RPC reaches.
+async fn server_http_addr(rpc: &crate::agent::rpc::remote::RemoteRpc) -> Result<String, String> {
+    let call = crate::agent::rpc::wire::HttpCall {
+        method: "GET".into(),
+        uri: "/v1/agent/self".into(),
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    let reply = rpc.http(call).await.map_err(|e| e.to_string())?;
+    if reply.status != 200 {
+        return Err(format!(
+            "the server answered {} to /v1/agent/self",
+            reply.status
+        ));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&reply.body).map_err(|e| e.to_string())?;
+    v["config"]["AdvertiseAddrs"]["HTTP"]
+        .as_str()
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| "the server advertises no HTTP address".to_string())
+}
+
 /// Proxies `req` to the agent of node `node_id`.
 async fn to_node(lookup: &Lookup, node_id: &str, req: Request) -> Result<Response, ApiError> {
     let node = lookup.node(node_id).await?;
@@ -127,7 +168,7 @@ async fn to_node(lookup: &Lookup, node_id: &str, req: Request) -> Result<Respons
         )));
     }
     tracing::debug!(node = %node_id, addr = %node.http_addr, uri = %req.uri(), "proxying client request to its node");
-    proxy(&node.http_addr, req).await.map_err(|e| {
+    proxy(&node.http_addr, req, true).await.map_err(|e| {
         ApiError::Internal(format!(
             "no path to node {node_id} at {}: {e}",
             node.http_addr
@@ -144,8 +185,10 @@ fn hop_by_hop(name: &header::HeaderName) -> bool {
 }
 
 /// Sends `req` to `addr` on a fresh connection and returns its response with a streaming body; a `101`
-/// joins the caller's upgraded connection to the node's.
-pub async fn proxy(addr: &str, mut req: Request) -> Result<Response, String> {
+/// joins the caller's upgraded connection to the node's. `to_node`: marked as proxied to its node
+/// (answered there, never proxied again); a request sent to a server for another region is not, since
+/// that region's server may still have to pass it on to the node.
+pub async fn proxy(addr: &str, mut req: Request, to_node: bool) -> Result<Response, String> {
     let downstream = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>();
     let upgrade = req.headers().contains_key(header::UPGRADE);
     let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
@@ -176,8 +219,12 @@ pub async fn proxy(addr: &str, mut req: Request) -> Result<Response, String> {
     }
     let host = HeaderValue::from_str(addr).map_err(|e| e.to_string())?;
     out.headers_mut().insert(header::HOST, host);
-    out.headers_mut()
-        .insert(NODE_FORWARDED, HeaderValue::from_static("1"));
+    if to_node {
+        out.headers_mut()
+            .insert(NODE_FORWARDED, HeaderValue::from_static("1"));
+    } else {
+        out.headers_mut().remove(NODE_FORWARDED);
+    }
     let mut resp = tokio::time::timeout(HEADERS_TIMEOUT, sender.send_request(out))
         .await
         .map_err(|_| "the node did not answer in time".to_string())?
@@ -243,7 +290,7 @@ mod tests {
             .body(Body::empty())
             .expect("request");
         let begun = std::time::Instant::now();
-        let err = proxy(&addr, req).await.err().unwrap_or_default();
+        let err = proxy(&addr, req, true).await.err().unwrap_or_default();
         assert!(err.contains("refused"), "{err}");
         assert!(begun.elapsed() < CONNECT_TIMEOUT);
     }

@@ -380,3 +380,115 @@ fn alloc_exec_into_a_region_of_two_servers_reaches_the_allocations_node() {
     });
     stop_job(&west1, "pinned", &all);
 }
+
+/// A raw_exec service in west that prints `tick` five times a second.
+fn ticker_job(dir: &std::path::Path) -> String {
+    let hcl = "job \"ticker\" {\n  datacenters = [\"dc1\"]\n  group \"g\" {\n    task \"t\" {\n      driver = \"raw_exec\"\n      config {\n        command = \"/bin/sh\"\n        args = [\"-c\", \"while true; do echo tick; sleep 0.2; done\"]\n      }\n      resources {\n        cpu = 50\n        memory = 32\n      }\n    }\n  }\n}\n";
+    let path = dir.join("ticker.nomad.hcl");
+    std::fs::write(&path, hcl).expect("write job");
+    path.display().to_string()
+}
+
+/// A client-only agent has no mesh: its requests for another region's allocations go to a server of its
+/// own region over HTTP (not as a buffered RPC call), so an exec websocket and a log follow reach west.
+#[test]
+fn a_client_only_agent_carries_exec_and_log_follows_to_another_region() {
+    use super::cluster_support::AgentProc;
+    use std::io::{BufRead, BufReader};
+
+    let east = RegionAgent::start("east", "");
+    let west = RegionAgent::start("west", "");
+    join(&west, &east);
+    let client = AgentProc::start(
+        "east-c",
+        &format!(
+            "region = \"east\"\nclient {{\n  enabled = true\n  servers = [\"127.0.0.1:{}\"]\n}}\n",
+            east.rpc
+        ),
+    );
+    wait_for(
+        &[&east, &west],
+        "west's node and both east nodes ready",
+        || {
+            west.node_ready()
+                && east.json("/v1/nodes").is_some_and(|n| {
+                    n.as_array()
+                        .is_some_and(|a| a.iter().filter(|x| x["Status"] == "ready").count() == 2)
+                })
+        },
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_job(
+        &east,
+        &["-region", "west", "-detach"],
+        &ticker_job(dir.path()),
+    );
+    let mut alloc = String::new();
+    wait_for(&[&east, &west], "the ticker running in west", || match west
+        .local_allocs("ticker")
+        .as_slice()
+    {
+        [(id, status)] if status == "running" => {
+            alloc = id.clone();
+            true
+        }
+        _ => false,
+    });
+
+    let hi = client.nomad(&[
+        "alloc",
+        "exec",
+        "-region",
+        "west",
+        &alloc,
+        "sh",
+        "-c",
+        "echo $NOMAD_REGION; exit 5",
+    ]);
+    assert_eq!(
+        (hi.status.code(), stdout(&hi).as_str()),
+        (Some(5), "west\n"),
+        "{}",
+        both(&hi)
+    );
+
+    // What is logged so far, then a follow that streams past it.
+    let logged = client.nomad(&["alloc", "logs", "-region", "west", &alloc]);
+    assert!(logged.status.success(), "{}", both(&logged));
+    let before = stdout(&logged).lines().count();
+    assert!(before > 0, "{}", both(&logged));
+    let mut follow = Command::new(NOMAD)
+        .args(["alloc", "logs", "-f", "-region", "west", &alloc])
+        .env("NOMAD_ADDR", client.address())
+        .env_remove("NOMAD_REGION")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run nomad");
+    let out = follow.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // More ticks than were logged before: they stream as they come.
+    let want = before + 10;
+    let mut ticks = 0;
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    while ticks < want && Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            assert_eq!(line, "tick");
+            ticks += 1;
+        }
+    }
+    let _ = follow.kill();
+    let _ = follow.wait();
+    assert!(
+        ticks >= want,
+        "the follow streamed {ticks} of {want} ticks in 30 s"
+    );
+    stop_job(&west, "ticker", &[&east, &west]);
+}

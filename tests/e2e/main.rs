@@ -27,7 +27,8 @@
 //!   brings it back (`federation_netns` does it with the network, in a namespace of its own);
 //!   `federation_raft` federates a region of three servers (one Raft group) with two
 //!   single-server regions, kills its leader, then all of it, and restarts it; `federation_exec` runs
-//!   `alloc exec -region west` from east (output, exit codes, stdin, refusals, a lost region).
+//!   `alloc exec -region west` from east (output, exit codes, stdin, refusals, a lost region), also
+//!   through a client-only agent of east (with a log follow).
 
 mod jobspec_corpus;
 mod jobspec_coverage;
