@@ -324,15 +324,21 @@ fn a_client_pointed_at_the_wrong_region_or_no_server_keeps_retrying() {
     );
 }
 
+/// A durable server and a client-only agent of it, its node ready.
+fn server_and_ready_client() -> (AgentProc, AgentProc) {
+    let server = AgentProc::start("server1", SERVER);
+    let client = AgentProc::start("client1", &client_of(&[server.rpc_addr()], None));
+    wait_for("a ready node", &[&server, &client], || {
+        node_ids(&server).iter().any(|n| n.2 == "ready")
+    });
+    (server, client)
+}
+
 #[test]
 fn a_restarted_client_reattaches_to_its_running_raw_exec_task() {
     let marker = "cluster-reattach-marker";
     let _orphans = Orphans(&["cluster-reattach-marker"]);
-    let server = AgentProc::start("server1", SERVER);
-    let mut client = AgentProc::start("client1", &client_of(&[server.rpc_addr()], None));
-    wait_for("a ready node", &[&server, &client], || {
-        node_ids(&server).iter().any(|n| n.2 == "ready")
-    });
+    let (server, mut client) = server_and_ready_client();
     server.write("keep.nomad.hcl", &ticking_job("keep", marker));
     let run = server.nomad(&["job", "run", "keep.nomad.hcl"]);
     assert!(run.status.success(), "{}", both(&run));
@@ -409,11 +415,7 @@ fn a_restarted_client_reattaches_to_its_running_raw_exec_task() {
 fn a_task_that_ends_after_its_client_restarted_reports_its_own_exit_code() {
     let marker = "cluster-exitcode-marker";
     let _orphans = Orphans(&["cluster-exitcode-marker"]);
-    let server = AgentProc::start("server1", SERVER);
-    let mut client = AgentProc::start("client1", &client_of(&[server.rpc_addr()], None));
-    wait_for("a ready node", &[&server, &client], || {
-        node_ids(&server).iter().any(|n| n.2 == "ready")
-    });
+    let (server, mut client) = server_and_ready_client();
     // A batch task that exits 3 once told to (by a file), never restarted.
     let go = client.data_dir().join("go");
     let job = service_job("ends", 1, marker)

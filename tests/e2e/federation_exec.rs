@@ -33,6 +33,23 @@ fn pinned_sleeper(dir: &std::path::Path, node: &str) -> String {
     path.display().to_string()
 }
 
+/// The ID of `job`'s one allocation once it runs in `region` (which serves it locally).
+fn running_in(region: &RegionAgent, agents: &[&ServerAgent], job: &str) -> String {
+    let mut alloc = String::new();
+    wait_for(
+        agents,
+        &format!("the {job} running in {}", region.region),
+        || match region.local_allocs(job).as_slice() {
+            [(id, status)] if status == "running" => {
+                alloc = id.clone();
+                true
+            }
+            _ => false,
+        },
+    );
+    alloc
+}
+
 /// Stops `job` in `via`'s own region and waits until none of its allocations runs: an agent that is
 /// stopped leaves its tasks running (for a restart to re-attach them), so a test stops its jobs itself.
 fn stop_job(via: &RegionAgent, job: &str, agents: &[&ServerAgent]) {
@@ -74,6 +91,11 @@ fn nomad_spawn(via: &RegionAgent, args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run nomad")
+}
+
+/// A sleep length (seconds, about 3 months) unique to this test process and `n`.
+fn unique_secs(n: u32) -> String {
+    (7_000_000 + std::process::id() * 4 + n).to_string()
 }
 
 /// Whether a process whose command line is exactly `cmdline` (arguments joined by spaces) runs.
@@ -129,18 +151,7 @@ fn alloc_exec_reaches_another_region_over_the_mesh() {
         &["-region", "west", "-detach"],
         &sleeper_job(dir.path()),
     );
-    let mut alloc = String::new();
-    wait_for(
-        &[&east, &west],
-        "the sleeper running in west",
-        || match west.local_allocs("sleeper").as_slice() {
-            [(id, status)] if status == "running" => {
-                alloc = id.clone();
-                true
-            }
-            _ => false,
-        },
-    );
+    let alloc = running_in(&west, &[&east, &west], "sleeper");
     assert!(east.local_allocs("sleeper").is_empty());
 
     // Output and exit codes come back from west.
@@ -228,20 +239,22 @@ fn alloc_exec_reaches_another_region_over_the_mesh() {
         );
     }
 
-    // A caller that goes away ends the command in west.
+    // A caller that goes away ends the command in west. (The sleeps' lengths name this test
+    // process: another run of the suite on the machine has sleeps of its own.)
+    let (first, second) = (unique_secs(1), unique_secs(2));
     let mut gone = nomad_spawn(
         &east,
-        &["alloc", "exec", "-region", "west", &alloc, "sleep", "7777"],
+        &["alloc", "exec", "-region", "west", &alloc, "sleep", &first],
     );
     wait_for(&[&east, &west], "the exec'd sleep to run in west", || {
-        process_running("sleep 7777")
+        process_running(&format!("sleep {first}"))
     });
     let _ = gone.kill();
     let _ = gone.wait();
     wait_for(
         &[&east, &west],
         "the exec'd sleep to end with its caller",
-        || !process_running("sleep 7777"),
+        || !process_running(&format!("sleep {first}")),
     );
 
     // West's refusal, before any upgrade, is the caller's plain HTTP error.
@@ -262,12 +275,12 @@ fn alloc_exec_reaches_another_region_over_the_mesh() {
     // through the CLI and on the websocket, before and after the mesh notices.
     let mut session = nomad_spawn(
         &east,
-        &["alloc", "exec", "-region", "west", &alloc, "sleep", "7778"],
+        &["alloc", "exec", "-region", "west", &alloc, "sleep", &second],
     );
     wait_for(
         &[&east, &west],
         "the session's sleep to run in west",
-        || process_running("sleep 7778"),
+        || process_running(&format!("sleep {second}")),
     );
     west.freeze(true);
     let exec_query = format!("{alloc}/exec?task=t&command=%5B%22true%22%5D&region=west");
@@ -306,7 +319,7 @@ fn alloc_exec_reaches_another_region_over_the_mesh() {
     wait_for(
         &[&east, &west],
         "the session's sleep to end in west",
-        || !process_running("sleep 7778"),
+        || !process_running(&format!("sleep {second}")),
     );
     stop_job(&west, "sleeper", &[&east, &west]);
 }
@@ -423,17 +436,7 @@ fn a_client_only_agent_carries_exec_and_log_follows_to_another_region() {
         &["-region", "west", "-detach"],
         &ticker_job(dir.path()),
     );
-    let mut alloc = String::new();
-    wait_for(&[&east, &west], "the ticker running in west", || match west
-        .local_allocs("ticker")
-        .as_slice()
-    {
-        [(id, status)] if status == "running" => {
-            alloc = id.clone();
-            true
-        }
-        _ => false,
-    });
+    let alloc = running_in(&west, &[&east, &west], "ticker");
 
     let hi = client.nomad(&[
         "alloc",
