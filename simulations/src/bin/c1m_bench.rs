@@ -45,10 +45,10 @@ struct Args {
     /// Give up after this many seconds of placement.
     #[arg(long, default_value_t = 900)]
     timeout: u64,
-    /// Raft heartbeat period in ms (the agent's default is 100; openraft also uses it as the
-    /// AppendEntries timeout, which multi-megabyte plan entries on a loaded machine exceed).
-    #[arg(long, default_value_t = 100)]
-    raft_heartbeat_ms: u64,
+    /// Raft heartbeat period in ms, election timeouts at 3-6 heartbeats (default: the agent's own
+    /// timing, heartbeat 25 ms and election 80-120 ms; RPC timeouts have a 2 s floor either way).
+    #[arg(long)]
+    raft_heartbeat_ms: Option<u64>,
     /// Where the servers' data dirs go (default: the system temp dir).
     #[arg(long)]
     data_dir: Option<std::path::PathBuf>,
@@ -74,13 +74,17 @@ async fn main() -> Result<()> {
             .unwrap_or(2)
     });
     let base = args.data_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let hb = Duration::from_millis(args.raft_heartbeat_ms.max(10));
-    let options = RaftOptions {
-        heartbeat_interval: hb,
-        // The default keeps election timeouts at 3-6 heartbeats.
-        election_timeout_min: hb * 3,
-        election_timeout_max: hb * 6,
-        ..RaftOptions::default()
+    let options = match args.raft_heartbeat_ms {
+        Some(ms) => {
+            let hb = Duration::from_millis(ms.max(10));
+            RaftOptions {
+                heartbeat_interval: hb,
+                election_timeout_min: hb * 3,
+                election_timeout_max: hb * 6,
+                ..RaftOptions::default()
+            }
+        }
+        None => RaftOptions::default(),
     };
     let cluster = Cluster::start(schedulers, &base, options).await?;
     let leader = cluster.leader().await?;
