@@ -149,6 +149,8 @@ pub fn sample_process_group(pgid: i32, except: Option<u32>) -> ProcSample {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return s;
     };
+    // Formatted once, not once per process visited.
+    let except = except.map(|e| e.to_string());
     for entry in dir.flatten() {
         let name = entry.file_name();
         let Some(pid) = name
@@ -162,7 +164,7 @@ pub fn sample_process_group(pgid: i32, except: Option<u32>) -> ProcSample {
         };
         if let Some((pg, ut, st, rss)) = parse_proc_stat(&line)
             && pg == pgid
-            && except.is_none_or(|e| e.to_string() != pid)
+            && except.as_deref() != Some(pid)
         {
             s.utime += ut;
             s.stime += st;
