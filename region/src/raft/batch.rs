@@ -1,6 +1,5 @@
-//! `CommandBatch`: what one Raft log entry carries — one or more state-store
-//! commands, applied in order at the entry's index — and `WriteBatcher`, which
-//! gathers concurrent writes into such entries.
+//! `WriteBatcher`, which gathers concurrent writes into [`CommandBatch`] entries (one or more
+//! state-store commands, applied in order at the entry's index).
 //!
 //! openraft 0.9 hands the log store one entry per `client_write` and waits for
 //! that append to be flushed before it looks at the next write, so a write costs
@@ -9,15 +8,12 @@
 //! together in the next entry, so one flush (and one `AppendEntries`) carries
 //! all of them. A lone writer finds an empty pipeline and is sent at once.
 
-use std::fmt;
 use std::sync::Arc;
 
 use openraft::error::{ClientWriteError, RaftError};
-use serde::de::{self, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use super::{Raft, RaftNodeError, Result};
+use super::{CommandBatch, Raft, RaftNodeError, Result};
 use crate::state::{Command, CommandResult};
 
 /// How much the batcher gathers (`RaftOptions::write_batch_max`, `writes_in_flight`).
@@ -35,52 +31,6 @@ impl Default for BatchLimits {
             max_batch: 256,
             in_flight: 2,
         }
-    }
-}
-
-/// Cap of the capacity reserved up front when decoding a batch.
-const DECODE_RESERVE: usize = 1024;
-
-/// The payload of one `Normal` Raft entry: commands applied in order, all at the
-/// entry's log index. Encoded as a sequence; an entry written before batching
-/// (a bare command) still decodes, as a batch of one.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct CommandBatch(pub Vec<Command>);
-
-impl From<Command> for CommandBatch {
-    fn from(cmd: Command) -> Self {
-        Self(vec![cmd])
-    }
-}
-
-impl<'de> Deserialize<'de> for CommandBatch {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct BatchVisitor;
-        impl<'de> Visitor<'de> for BatchVisitor {
-            type Value = CommandBatch;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a sequence of commands or one command")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<Self::Value, A::Error> {
-                let mut cmds = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(DECODE_RESERVE));
-                while let Some(cmd) = seq.next_element()? {
-                    cmds.push(cmd);
-                }
-                Ok(CommandBatch(cmds))
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> std::result::Result<Self::Value, A::Error> {
-                Command::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(CommandBatch::from)
-            }
-        }
-        d.deserialize_any(BatchVisitor)
     }
 }
 
@@ -131,8 +81,18 @@ async fn run(raft: Raft, mut rx: mpsc::UnboundedReceiver<(Command, Reply)>, limi
                 Err(_) => break,
             }
         }
+        // Encoded once here: the log, replication and the network move these bytes as they are.
+        let batch = match CommandBatch::new(cmds) {
+            Ok(b) => b,
+            Err(e) => {
+                for reply in replies {
+                    let _ = reply.send(Err(e.clone()));
+                }
+                continue;
+            }
+        };
         // Proposed here, in queue order; answered by a task of its own.
-        let pending = raft.client_write_ff(CommandBatch(cmds)).await;
+        let pending = raft.client_write_ff(batch).await;
         tokio::spawn(async move {
             let outcome = match pending {
                 Ok(rx) => match rx.await {
@@ -178,42 +138,5 @@ fn answer(outcome: WriteOutcome, replies: Vec<Reply>) {
                 let _ = reply.send(Err(err.clone()));
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::structs::Node;
-
-    fn register(id: &str) -> Command {
-        Command::NodeRegister {
-            node: Node {
-                id: id.into(),
-                ..Default::default()
-            },
-            evals: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn a_batch_round_trips_in_order() {
-        let batch = CommandBatch(vec![register("a"), register("b"), register("c")]);
-        let bytes = rmp_serde::to_vec_named(&batch).unwrap();
-        let back: CommandBatch = rmp_serde::from_slice(&bytes).unwrap();
-        assert_eq!(back, batch);
-    }
-
-    #[test]
-    fn an_entry_from_before_batching_decodes_as_a_batch_of_one() {
-        let bytes = rmp_serde::to_vec_named(&register("old")).unwrap();
-        let back: CommandBatch = rmp_serde::from_slice(&bytes).unwrap();
-        assert_eq!(back, CommandBatch(vec![register("old")]));
-    }
-
-    #[test]
-    fn garbage_is_a_decode_error_not_a_panic() {
-        let bytes = rmp_serde::to_vec_named(&42u32).unwrap();
-        assert!(rmp_serde::from_slice::<CommandBatch>(&bytes).is_err());
     }
 }

@@ -3,7 +3,8 @@
 //! Tree `raft_log` maps a big-endian u64 index (lexical order = numeric order) to
 //! an rmp-serde `Entry`; tree `raft_meta` holds `vote`, `committed` and
 //! `last_purged`. An append is acknowledged to openraft (`log_io_completed`) only
-//! after sled has flushed it to disk.
+//! after sled has flushed it to disk. The newest entries are also kept in memory
+//! ([`LogCache`]), where replication and apply read them back.
 
 use std::fmt::Debug;
 use std::ops::{Bound, RangeBounds};
@@ -15,6 +16,7 @@ use openraft::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::log_cache::LogCache;
 use super::{LogId, NodeId, StorageError, TypeConfig};
 
 const LOG_TREE: &str = "raft_log";
@@ -31,6 +33,7 @@ type StorageResult<T> = std::result::Result<T, StorageError>;
 pub struct LogStore {
     log: sled::Tree,
     meta: sled::Tree,
+    cache: LogCache,
 }
 
 fn io_err(
@@ -59,6 +62,7 @@ impl LogStore {
         Ok(Self {
             log: db.open_tree(LOG_TREE)?,
             meta: db.open_tree(META_TREE)?,
+            cache: LogCache::default(),
         })
     }
 
@@ -103,6 +107,19 @@ impl RaftLogReader<TypeConfig> for LogStore {
         &mut self,
         range: RB,
     ) -> StorageResult<Vec<Entry<TypeConfig>>> {
+        let start = match range.start_bound() {
+            Bound::Included(i) => *i,
+            Bound::Excluded(i) => i.saturating_add(1),
+            Bound::Unbounded => 0,
+        };
+        let end = match range.end_bound() {
+            Bound::Included(i) => Some(i.saturating_add(1)),
+            Bound::Excluded(i) => Some(*i),
+            Bound::Unbounded => None,
+        };
+        if let Some(cached) = self.cache.range(start, end) {
+            return Ok(cached);
+        }
         let range = (bound(range.start_bound()), bound(range.end_bound()));
         let mut out = Vec::new();
         for item in self.log.range(range) {
@@ -160,15 +177,18 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
         I::IntoIter: OptionalSend,
     {
+        let entries: Vec<_> = entries.into_iter().collect();
         let mut batch = sled::Batch::default();
-        for entry in entries {
-            let bytes = rmp_serde::to_vec_named(&entry)
+        for entry in &entries {
+            let bytes = rmp_serde::to_vec_named(entry)
                 .map_err(|e| io_err(ErrorSubject::Log(entry.log_id), ErrorVerb::Write, &e))?;
             batch.insert(&key(entry.log_id.index), bytes);
         }
         self.log
             .apply_batch(batch)
             .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Write, &e))?;
+        // Readable from here on, as the sled entries are (before the flush).
+        self.cache.append(&entries);
         let flushed = self
             .log
             .flush_async()
@@ -180,6 +200,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn truncate(&mut self, log_id: LogId) -> StorageResult<()> {
+        self.cache.truncate_from(log_id.index);
         let mut batch = sled::Batch::default();
         for item in self.log.range(key(log_id.index)..) {
             let (k, _) = item.map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, &e))?;
@@ -195,6 +216,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     async fn purge(&mut self, log_id: LogId) -> StorageResult<()> {
         // The mark first: a crash between the two leaves extra entries, never a gap.
         self.write_meta(KEY_LAST_PURGED, &log_id)?;
+        self.cache.purge_through(log_id.index);
         let mut batch = sled::Batch::default();
         for item in self.log.range(..=key(log_id.index)) {
             let (k, _) = item.map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, &e))?;

@@ -24,7 +24,9 @@ use std::io::Cursor;
 
 mod applier;
 mod batch;
+mod command_batch;
 mod error;
+mod log_cache;
 mod log_store;
 mod member;
 mod network;
@@ -37,7 +39,7 @@ mod state_machine;
 mod transport;
 
 pub use applier::RaftApplier;
-pub use batch::CommandBatch;
+pub use command_batch::CommandBatch;
 pub use error::{RaftNodeError, Result};
 pub use log_store::LogStore;
 pub use member::RaftMember;

@@ -10,7 +10,10 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use openraft::storage::RaftStateMachine;
-use openraft::{Entry, EntryPayload, OptionalSend, RaftSnapshotBuilder, Snapshot};
+use openraft::{
+    Entry, EntryPayload, ErrorSubject, ErrorVerb, OptionalSend, RaftSnapshotBuilder, Snapshot,
+    StorageIOError,
+};
 
 use super::shared::SharedState;
 use super::snapshot::{self, SnapshotStore, StoredSnapshot};
@@ -58,22 +61,33 @@ impl StateMachine {
     /// Applies a run of entries under one lock of the store (no await inside), so
     /// readers see all of it or none. Every command of an entry's batch is applied
     /// at that entry's index; blank and membership entries answer no results.
+    /// An entry whose commands do not decode is a storage error (as when the log could not be
+    /// read); the entries before it stay applied.
     fn apply_batch(
         &mut self,
         entries: impl Iterator<Item = Entry<TypeConfig>>,
-    ) -> Vec<Vec<CommandResult>> {
+    ) -> Result<Vec<Vec<CommandResult>>, StorageError> {
         let mut out = Vec::new();
         let mut store = self.shared.lock();
+        let mut failed = None;
         for entry in entries {
             match entry.payload {
                 EntryPayload::Blank => out.push(Vec::new()),
-                EntryPayload::Normal(batch) => out.push(
-                    batch
-                        .0
-                        .iter()
-                        .map(|cmd| store.apply(entry.log_id.index, cmd))
-                        .collect(),
-                ),
+                EntryPayload::Normal(batch) => match batch.commands() {
+                    Ok(cmds) => out.push(
+                        cmds.iter()
+                            .map(|cmd| store.apply(entry.log_id.index, cmd))
+                            .collect(),
+                    ),
+                    Err(e) => {
+                        failed = Some(StorageIOError::new(
+                            ErrorSubject::Log(entry.log_id),
+                            ErrorVerb::Read,
+                            openraft::AnyError::new(&e),
+                        ));
+                        break;
+                    }
+                },
                 EntryPayload::Membership(m) => {
                     self.membership = StoredMembership::new(Some(entry.log_id), m);
                     out.push(Vec::new());
@@ -84,7 +98,10 @@ impl StateMachine {
         let index = store.latest_index();
         drop(store);
         self.shared.publish(index);
-        out
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(out),
+        }
     }
 }
 
@@ -107,7 +124,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
         I::IntoIter: OptionalSend,
     {
-        Ok(self.apply_batch(entries.into_iter()))
+        self.apply_batch(entries.into_iter())
     }
 
     async fn get_snapshot_builder(&mut self) -> SnapshotBuilder {

@@ -450,18 +450,20 @@ fn uuid_bytes(s: &str) -> Option<[u8; 16]> {
 }
 
 fn uuid_string(b: &[u8]) -> Option<String> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     if b.len() != 16 {
         return None;
     }
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Some(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    ))
+    // One allocation: followers decode a plan's IDs on every apply, so this is on the hot path.
+    let mut out = String::with_capacity(36);
+    for (i, &x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(HEX[usize::from(x >> 4)] as char);
+        out.push(HEX[usize::from(x & 0xf)] as char);
+    }
+    Some(out)
 }
 
 impl Serialize for Id {

@@ -49,7 +49,7 @@ struct Args {
 /// Commits one write through the applier (batched) or straight through openraft (unbatched).
 async fn write(applier: &RaftApplier, raft: &Raft, unbatched: bool, cmd: Command) -> Result<()> {
     if unbatched {
-        raft.client_write(CommandBatch::from(cmd)).await?;
+        raft.client_write(CommandBatch::try_from(cmd)?).await?;
     } else {
         applier.write(cmd).await?;
     }
