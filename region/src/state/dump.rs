@@ -78,7 +78,7 @@ impl StateStore {
                 .insert(job_key(&s.namespace, &s.job_id), Arc::new(s));
         }
         for n in d.nodes {
-            t.nodes.insert(n.id.clone(), Arc::new(n));
+            t.put_node(Arc::new(n));
         }
         for a in d.allocs {
             t.put_alloc(Arc::new(a));

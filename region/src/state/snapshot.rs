@@ -2,6 +2,7 @@
 //! the HTTP layer, the scheduler and the server use. Lists come sorted by ID (jobs by
 //! namespace then ID); values are `Arc`s shared with the store.
 
+use std::borrow::Borrow;
 use std::sync::Arc;
 
 use imbl::OrdMap;
@@ -214,7 +215,7 @@ impl StateSnapshot {
             .get(&job_key(namespace, id))
             .map(|ids| {
                 ids.iter()
-                    .filter_map(|d| self.t.deployments.get(d).cloned())
+                    .filter_map(|d| self.t.deployments.get(&**d).cloned())
                     .collect()
             })
             .unwrap_or_default()
@@ -228,9 +229,13 @@ impl StateSnapshot {
     }
 }
 
-fn by_prefix<V: Clone>(map: &OrdMap<String, Arc<V>>, prefix: &str) -> Vec<Arc<V>> {
-    map.range(prefix.to_string()..)
-        .take_while(|(k, _)| k.starts_with(prefix))
+fn by_prefix<K: Ord + Clone + Borrow<str>, V: Clone>(
+    map: &OrdMap<K, Arc<V>>,
+    prefix: &str,
+) -> Vec<Arc<V>> {
+    use std::ops::Bound;
+    map.range::<_, str>((Bound::Included(prefix), Bound::Unbounded))
+        .take_while(|(k, _)| (*k).borrow().starts_with(prefix))
         .map(|(_, v)| v.clone())
         .collect()
 }

@@ -16,6 +16,11 @@ use crate::structs::{Allocation, Deployment, Evaluation, Job, JobSummary, Node};
 /// `(namespace, job id)`.
 pub(crate) type JobKey = (String, String);
 
+/// An allocation, node or evaluation ID as a table key. Copy-on-write copies a whole B-tree
+/// node per insert once a snapshot shares it; with shared keys that copy bumps counts instead of
+/// allocating a string per key (it was most of a large plan's apply).
+pub(crate) type Id = Arc<str>;
+
 /// A table, for [`super::StateSnapshot::index`] (Nomad's table names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Table {
@@ -57,18 +62,18 @@ pub(crate) struct Tables {
     /// Newest first, at most `JOB_TRACKED_VERSIONS`.
     pub job_versions: OrdMap<JobKey, Vector<Arc<Job>>>,
     pub job_summaries: OrdMap<JobKey, Arc<JobSummary>>,
-    pub nodes: OrdMap<String, Arc<Node>>,
-    pub allocs: OrdMap<String, Arc<Allocation>>,
-    pub allocs_by_job: OrdMap<JobKey, OrdSet<String>>,
-    pub allocs_by_node: OrdMap<String, OrdSet<String>>,
+    pub nodes: OrdMap<Id, Arc<Node>>,
+    pub allocs: OrdMap<Id, Arc<Allocation>>,
+    pub allocs_by_job: OrdMap<JobKey, OrdSet<Id>>,
+    pub allocs_by_node: OrdMap<Id, OrdSet<Id>>,
     /// Per node, what its non-terminal allocations use together: fit checks (scheduler, plan
     /// applier) read this instead of visiting every allocation on the node. Kept by `put_alloc`;
     /// a node whose live allocations use nothing has no entry.
-    pub node_usage: OrdMap<String, Usage>,
-    pub evals: OrdMap<String, Arc<Evaluation>>,
-    pub evals_by_job: OrdMap<JobKey, OrdSet<String>>,
+    pub node_usage: OrdMap<Id, Usage>,
+    pub evals: OrdMap<Id, Arc<Evaluation>>,
+    pub evals_by_job: OrdMap<JobKey, OrdSet<Id>>,
     pub deployments: OrdMap<String, Arc<Deployment>>,
-    pub deployments_by_job: OrdMap<JobKey, OrdSet<String>>,
+    pub deployments_by_job: OrdMap<JobKey, OrdSet<Id>>,
     pub indexes: OrdMap<Table, u64>,
     pub latest_index: u64,
 }
@@ -85,14 +90,20 @@ impl Tables {
 
     /// Inserts or replaces an allocation, keeping the by-job and by-node indexes.
     pub fn put_alloc(&mut self, alloc: Arc<Allocation>) {
-        if let Some(old) = self.allocs.get(&alloc.id).cloned() {
-            if !old.terminal_status() {
-                adjust_usage(&mut self.node_usage, &old.node_id, &alloc_usage(&old), -1);
+        // One key shared by the table and both indexes (the existing one on a replace).
+        let id: Id = match self.allocs.get_key_value(alloc.id.as_str()) {
+            Some((k, old)) => {
+                let (k, old) = (Arc::clone(k), Arc::clone(old));
+                if !old.terminal_status() {
+                    adjust_usage(&mut self.node_usage, &old.node_id, &alloc_usage(&old), -1);
+                }
+                if old.node_id != alloc.node_id {
+                    remove_from(&mut self.allocs_by_node, &old.node_id, &old.id);
+                }
+                k
             }
-            if old.node_id != alloc.node_id {
-                remove_from(&mut self.allocs_by_node, &old.node_id, &old.id);
-            }
-        }
+            None => Arc::from(alloc.id.as_str()),
+        };
         if !alloc.terminal_status() {
             adjust_usage(
                 &mut self.node_usage,
@@ -104,20 +115,40 @@ impl Tables {
         add_to(
             &mut self.allocs_by_job,
             job_key(&alloc.namespace, &alloc.job_id),
-            &alloc.id,
+            &id,
         );
-        add_to(&mut self.allocs_by_node, alloc.node_id.clone(), &alloc.id);
-        self.allocs.insert(alloc.id.clone(), alloc);
+        let node_key = self.node_key(&alloc.node_id);
+        add_to(&mut self.allocs_by_node, node_key, &id);
+        self.allocs.insert(id, alloc);
+    }
+
+    /// The key of `node_id`: the node table's when the node is known, so that the indexes
+    /// share it.
+    fn node_key(&self, node_id: &str) -> Id {
+        match self.nodes.get_key_value(node_id) {
+            Some((k, _)) => Arc::clone(k),
+            None => Arc::from(node_id),
+        }
+    }
+
+    /// Inserts or replaces a node.
+    pub fn put_node(&mut self, node: Arc<Node>) {
+        let key = self.node_key(&node.id);
+        self.nodes.insert(key, node);
     }
 
     /// Inserts or replaces an evaluation, keeping the by-job index.
     pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
+        let id: Id = match self.evals.get_key_value(eval.id.as_str()) {
+            Some((k, _)) => Arc::clone(k),
+            None => Arc::from(eval.id.as_str()),
+        };
         add_to(
             &mut self.evals_by_job,
             job_key(&eval.namespace, &eval.job_id),
-            &eval.id,
+            &id,
         );
-        self.evals.insert(eval.id.clone(), eval);
+        self.evals.insert(id, eval);
     }
 
     /// Inserts or replaces a deployment, keeping the by-job index.
@@ -125,7 +156,7 @@ impl Tables {
         add_to(
             &mut self.deployments_by_job,
             job_key(&d.namespace, &d.job_id),
-            &d.id,
+            &Arc::from(d.id.as_str()),
         );
         self.deployments.insert(d.id.clone(), d);
     }
@@ -155,34 +186,43 @@ impl Tables {
     }
 }
 
-fn adjust_usage(map: &mut OrdMap<String, Usage>, node_id: &str, by: &Usage, sign: i64) {
-    let mut u = map.get(node_id).copied().unwrap_or_default();
-    u.cpu += sign * by.cpu;
-    u.memory += sign * by.memory;
-    u.disk += sign * by.disk;
-    if u == Usage::default() {
-        map.remove(node_id);
-    } else {
-        map.insert(node_id.to_string(), u);
+fn adjust_usage(map: &mut OrdMap<Id, Usage>, node_id: &str, by: &Usage, sign: i64) {
+    // In place when the node has an entry: no key to make.
+    if let Some(u) = map.get_mut(node_id) {
+        u.cpu += sign * by.cpu;
+        u.memory += sign * by.memory;
+        u.disk += sign * by.disk;
+        if *u == Usage::default() {
+            map.remove(node_id);
+        }
+        return;
+    }
+    let u = Usage {
+        cpu: sign * by.cpu,
+        memory: sign * by.memory,
+        disk: sign * by.disk,
+    };
+    if u != Usage::default() {
+        map.insert(Arc::from(node_id), u);
     }
 }
 
 // Both mutate the set in place (the map copies only the path to it when a snapshot shares
 // it): taking the set out and putting a copy back would copy the path per allocation.
-fn add_to<K: Ord + Clone>(index: &mut OrdMap<K, OrdSet<String>>, key: K, id: &str) {
+fn add_to<K: Ord + Clone>(index: &mut OrdMap<K, OrdSet<Id>>, key: K, id: &Id) {
     match index.get_mut(&key) {
         Some(set) => {
             if !set.contains(id) {
-                set.insert(id.to_string());
+                set.insert(Arc::clone(id));
             }
         }
         None => {
-            index.insert(key, OrdSet::unit(id.to_string()));
+            index.insert(key, OrdSet::unit(Arc::clone(id)));
         }
     }
 }
 
-fn remove_from(index: &mut OrdMap<String, OrdSet<String>>, key: &str, id: &str) {
+fn remove_from(index: &mut OrdMap<Id, OrdSet<Id>>, key: &str, id: &str) {
     let now_empty = match index.get_mut(key) {
         Some(set) => {
             set.remove(id);

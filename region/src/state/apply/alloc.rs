@@ -22,7 +22,7 @@ pub(super) fn client_update(
     now: i64,
 ) -> Result<CommandResult> {
     for update in allocs {
-        let Some(existing) = ctx.t.allocs.get(&update.id).cloned() else {
+        let Some(existing) = ctx.t.allocs.get(update.id.as_str()).cloned() else {
             continue;
         };
         let mut a = (*existing).clone();
@@ -61,7 +61,7 @@ pub(super) fn desired_transition(
         let existing = ctx
             .t
             .allocs
-            .get(id)
+            .get(id.as_str())
             .cloned()
             .ok_or_else(|| StateError::AllocNotFound(id.clone()))?;
         let mut a = (*existing).clone();

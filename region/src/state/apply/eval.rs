@@ -25,7 +25,7 @@ pub(super) fn upsert_all(ctx: &mut Ctx<'_>, evals: &[Evaluation]) -> Result<Comm
 /// cancels the job's other blocked evaluations, as Nomad does.
 pub(super) fn upsert(ctx: &mut Ctx<'_>, eval: &Evaluation) {
     let mut e = eval.clone();
-    match ctx.t.evals.get(&e.id) {
+    match ctx.t.evals.get(e.id.as_str()) {
         Some(existing) => {
             e.create_index = existing.create_index;
             if e.create_time == 0 {

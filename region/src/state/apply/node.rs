@@ -21,7 +21,7 @@ pub(super) fn register(
         return Err(StateError::Invalid("node without an ID".into()));
     }
     let mut n = node.clone();
-    match ctx.t.nodes.get(&n.id) {
+    match ctx.t.nodes.get(n.id.as_str()) {
         Some(existing) => {
             n.create_index = existing.create_index;
             n.events = existing.events.clone();
@@ -40,7 +40,7 @@ pub(super) fn register(
         }
     }
     n.modify_index = ctx.index;
-    ctx.t.nodes.insert(n.id.clone(), Arc::new(n));
+    ctx.t.put_node(Arc::new(n));
     ctx.t.touch(Table::Nodes, ctx.index);
     for e in evals {
         eval::upsert(ctx, e);
@@ -69,7 +69,7 @@ pub(super) fn update_status(
         push_event(&mut n, e);
     }
     n.modify_index = ctx.index;
-    ctx.t.nodes.insert(n.id.clone(), Arc::new(n));
+    ctx.t.put_node(Arc::new(n));
     ctx.t.touch(Table::Nodes, ctx.index);
     for e in evals {
         eval::upsert(ctx, e);

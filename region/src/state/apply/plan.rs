@@ -41,7 +41,7 @@ pub(super) fn apply_results(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<Comman
 /// ones are skipped: a stop of an allocation already collected changes nothing.
 fn stop_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) {
     for stop in &r.allocs_to_stop {
-        let Some(existing) = ctx.t.allocs.get(&stop.id).cloned() else {
+        let Some(existing) = ctx.t.allocs.get(stop.id.as_str()).cloned() else {
             continue;
         };
         let mut a = (*existing).clone();
@@ -75,7 +75,7 @@ fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<()> {
     let plan_job = r.job.as_ref().map(|j| shared_job(ctx, j));
     for alloc in &r.allocs_to_upsert {
         let mut a = alloc.clone();
-        let existing = ctx.t.allocs.get(&a.id).cloned();
+        let existing = ctx.t.allocs.get(a.id.as_str()).cloned();
         match &existing {
             Some(old) => {
                 a.create_index = old.create_index;
@@ -118,7 +118,7 @@ fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<()> {
         }
         job_status::update_with_alloc(ctx.t, ctx.index, existing.as_deref(), &a);
         if !a.previous_allocation.is_empty()
-            && let Some(prev) = ctx.t.allocs.get(&a.previous_allocation).cloned()
+            && let Some(prev) = ctx.t.allocs.get(a.previous_allocation.as_str()).cloned()
             && prev.next_allocation != a.id
         {
             let mut p = (*prev).clone();
