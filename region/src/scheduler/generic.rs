@@ -196,10 +196,7 @@ pub fn candidate_nodes(
         if !n.ready() || !in_datacenters(job, &n) {
             continue;
         }
-        *metric
-            .nodes_available
-            .entry(n.datacenter.clone())
-            .or_default() += 1;
+        *metric.nodes_available.get_or_default(&n.datacenter) += 1;
         out.push(n);
     }
     out
@@ -306,7 +303,7 @@ fn new_alloc(
         job: None,
         task_group: p.task_group.clone(),
         allocated_resources: Some(sel.resources),
-        metrics: Some(metric),
+        metrics: Some(Arc::new(metric)),
         desired_status: ALLOC_DESIRED_STATUS_RUN.to_string(),
         client_status: ALLOC_CLIENT_STATUS_PENDING.to_string(),
         create_time: ctx.now,

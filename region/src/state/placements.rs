@@ -13,14 +13,15 @@
 //!                   <--decode--  (an entry written before this encoding, a plain sequence, still decodes)
 //! ```
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::structs::{AllocMetric, AllocatedResources, Allocation, NodeScoreMeta, alloc_name};
+use crate::structs::{
+    AllocMetric, AllocatedResources, Allocation, NodeScoreMeta, SmallMap, alloc_name,
+};
 
 /// How many of the latest templates an allocation is compared with (keeps encoding linear when
 /// every allocation has its own shape, e.g. in-place updates).
@@ -89,15 +90,15 @@ struct MetricDiff(
     Option<i32>,
     Option<i32>,
     Option<i32>,
-    Option<BTreeMap<String, i32>>,
-    Option<BTreeMap<String, i32>>,
-    Option<BTreeMap<String, i32>>,
+    Option<SmallMap<i32>>,
+    Option<SmallMap<i32>>,
+    Option<SmallMap<i32>>,
     Option<i32>,
-    Option<BTreeMap<String, i32>>,
-    Option<BTreeMap<String, i32>>,
+    Option<SmallMap<i32>>,
+    Option<SmallMap<i32>>,
     Option<Vec<String>>,
-    Option<BTreeMap<String, crate::structs::Resources>>,
-    Option<BTreeMap<String, f64>>,
+    Option<SmallMap<crate::structs::Resources>>,
+    Option<SmallMap<f64>>,
     Option<Vec<ScoreMeta>>,
     Option<i64>,
     Option<i32>,
@@ -247,7 +248,7 @@ fn encode(allocs: &[Allocation]) -> Compact {
         let metrics = match (&a.metrics, &tpl.metrics) {
             (m, tm) if m == tm => None,
             (Some(m), Some(tm)) => Some(MetricPatch::Diff(Box::new(diff(m, tm)))),
-            (m, _) => Some(MetricPatch::Whole(m.clone().map(Box::new))),
+            (m, _) => Some(MetricPatch::Whole(m.as_deref().cloned().map(Box::new))),
         };
         deltas.push(Delta(
             t as u32,
@@ -278,7 +279,7 @@ fn decode(c: Compact) -> Result<Vec<Allocation>, String> {
         };
         let metrics = match metrics {
             None => tpl.metrics.clone(),
-            Some(MetricPatch::Whole(m)) => m.map(|m| *m),
+            Some(MetricPatch::Whole(m)) => m.map(|m| Arc::new(*m)),
             Some(MetricPatch::Diff(d)) => {
                 let base = tpl.metrics.as_ref().ok_or_else(|| {
                     format!(
@@ -286,7 +287,7 @@ fn decode(c: Compact) -> Result<Vec<Allocation>, String> {
                         id.0
                     )
                 })?;
-                Some(patch(base, *d))
+                Some(Arc::new(patch(base, *d)))
             }
         };
         out.push(Allocation {

@@ -1,7 +1,4 @@
 //! Round trips of the compact placement encoding: what decodes is exactly what was encoded.
-
-use std::collections::BTreeMap;
-
 use super::*;
 use crate::scheduler::testing::{MemState, mock_job, mock_node, register_eval};
 use crate::scheduler::{SchedulerContext, generic::compute};
@@ -66,8 +63,8 @@ fn every_differing_field_survives() {
     odd[1].allocated_resources = None;
     odd[2].client_status = "lost".into();
     odd[2].previous_allocation = "prev".into();
-    let m = odd[3].metrics.as_mut().unwrap();
-    m.constraint_filtered = BTreeMap::from([("missing drivers".to_string(), 3)]);
+    let m = Arc::make_mut(odd[3].metrics.as_mut().unwrap());
+    m.constraint_filtered = SmallMap::from([("missing drivers".to_string(), 3)]);
     m.nodes_filtered = 3;
     if let Some(s) = m.score_meta_data.first_mut() {
         s.scores.insert("some-new-scorer".into(), 0.25);

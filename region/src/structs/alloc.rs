@@ -36,7 +36,7 @@ api_struct! {
         /// them when no ports are assigned).
         pub allocated_resources: Option<Arc<AllocatedResources>>,
         /// Placement metrics.
-        pub metrics: Option<AllocMetric>,
+        pub metrics: Option<Arc<AllocMetric>>,
         /// `run`, `stop` or `evict`.
         pub desired_status: String,
         /// Why.

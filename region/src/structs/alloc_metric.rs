@@ -1,9 +1,7 @@
 //! AllocMetric: why the scheduler placed (or failed to place) an allocation; shown
 //! by `nomad job run/plan` and `alloc status` as filtered/exhausted counts.
 
-use std::collections::BTreeMap;
-
-use super::Resources;
+use super::{Resources, SmallMap};
 
 api_struct! {
     /// Placement metrics of one allocation or one failed group.
@@ -15,23 +13,23 @@ api_struct! {
         /// Nodes in the job's node pool.
         pub nodes_in_pool: i32,
         /// Ready nodes per datacenter.
-        pub nodes_available: BTreeMap<String, i32>,
+        pub nodes_available: SmallMap<i32>,
         /// Filtered nodes per node class.
-        pub class_filtered: BTreeMap<String, i32>,
+        pub class_filtered: SmallMap<i32>,
         /// Filtered nodes per constraint (`"missing drivers"`, `"${attr.x} = y"`).
-        pub constraint_filtered: BTreeMap<String, i32>,
+        pub constraint_filtered: SmallMap<i32>,
         /// Nodes without enough free resources.
         pub nodes_exhausted: i32,
         /// Exhausted nodes per node class.
-        pub class_exhausted: BTreeMap<String, i32>,
+        pub class_exhausted: SmallMap<i32>,
         /// Exhausted nodes per dimension (`"memory"`, `"cpu"`, `"network: ..."`).
-        pub dimension_exhausted: BTreeMap<String, i32>,
+        pub dimension_exhausted: SmallMap<i32>,
         /// Quotas that were hit.
         pub quota_exhausted: Vec<String>,
         /// Resources missing per task.
-        pub resources_exhausted: BTreeMap<String, Resources>,
+        pub resources_exhausted: SmallMap<Resources>,
         /// Deprecated flat scores (`<node>.<scorer>`).
-        pub scores: BTreeMap<String, f64>,
+        pub scores: SmallMap<f64>,
         /// Top-scoring nodes with their sub-scores.
         pub score_meta_data: Vec<NodeScoreMeta>,
         /// Time spent placing, nanoseconds.
@@ -48,7 +46,7 @@ api_struct! {
         #[serde(rename = "NodeID")]
         pub node_id: String,
         /// Score per scorer (`binpack`, `job-anti-affinity`, ...).
-        pub scores: BTreeMap<String, f64>,
+        pub scores: SmallMap<f64>,
         /// Final normalised score.
         pub norm_score: f64,
     }
@@ -59,16 +57,10 @@ impl AllocMetric {
     pub fn filter_node(&mut self, node_class: &str, constraint: &str) {
         self.nodes_filtered += 1;
         if !node_class.is_empty() {
-            *self
-                .class_filtered
-                .entry(node_class.to_string())
-                .or_default() += 1;
+            *self.class_filtered.get_or_default(node_class) += 1;
         }
         if !constraint.is_empty() {
-            *self
-                .constraint_filtered
-                .entry(constraint.to_string())
-                .or_default() += 1;
+            *self.constraint_filtered.get_or_default(constraint) += 1;
         }
     }
 
@@ -76,16 +68,10 @@ impl AllocMetric {
     pub fn exhausted_node(&mut self, node_class: &str, dimension: &str) {
         self.nodes_exhausted += 1;
         if !node_class.is_empty() {
-            *self
-                .class_exhausted
-                .entry(node_class.to_string())
-                .or_default() += 1;
+            *self.class_exhausted.get_or_default(node_class) += 1;
         }
         if !dimension.is_empty() {
-            *self
-                .dimension_exhausted
-                .entry(dimension.to_string())
-                .or_default() += 1;
+            *self.dimension_exhausted.get_or_default(dimension) += 1;
         }
     }
 }

@@ -19,6 +19,8 @@ mod validate;
 
 mod alloc;
 mod alloc_metric;
+mod small_map;
+pub use small_map::SmallMap;
 mod alloc_resources;
 mod artifact;
 mod constraint;

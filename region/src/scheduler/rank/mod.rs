@@ -9,11 +9,12 @@ mod score;
 pub use ports::{DIM_DYNAMIC_PORT, DIM_RESERVED_PORT, UsedPorts, parse_port_list};
 pub use score::*;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::structs::{
-    AllocMetric, AllocatedResources, Job, Node, NodeScoreMeta, OP_DISTINCT_HOSTS, TaskGroup,
+    AllocMetric, AllocatedResources, Job, Node, NodeScoreMeta, OP_DISTINCT_HOSTS, SmallMap,
+    TaskGroup,
 };
 
 use super::feasible::{GroupChecker, resolve_target};
@@ -215,7 +216,7 @@ fn score_node(
     same_group: usize,
     req: &SelectRequest<'_>,
 ) -> (f64, NodeScoreMeta) {
-    let mut scores = BTreeMap::new();
+    let mut scores = SmallMap::new();
     scores.insert(
         SCORE_BINPACK.to_string(),
         fit_score(used, capacity, req.algorithm),
