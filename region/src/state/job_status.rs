@@ -26,15 +26,22 @@ pub(super) fn compute_status(t: &Tables, job: &Job) -> &'static str {
         };
     }
     let key = job_key(&job.namespace, &job.id);
-    let allocs = t.job_allocs(&key);
-    if allocs.iter().any(|a| !a.terminal_status()) {
-        return JOB_STATUS_RUNNING;
+    // Lazily: a running job is known at its first live allocation (this runs after every plan).
+    let mut any_alloc = false;
+    for a in t.job_allocs_iter(&key) {
+        if !a.terminal_status() {
+            return JOB_STATUS_RUNNING;
+        }
+        any_alloc = true;
     }
-    let evals = t.job_evals(&key);
-    if evals.iter().any(|e| !e.terminal_status()) {
-        return JOB_STATUS_PENDING;
+    let mut any_eval = false;
+    for e in t.job_evals_iter(&key) {
+        if !e.terminal_status() {
+            return JOB_STATUS_PENDING;
+        }
+        any_eval = true;
     }
-    if !allocs.is_empty() || !evals.is_empty() {
+    if any_alloc || any_eval {
         JOB_STATUS_DEAD
     } else {
         JOB_STATUS_PENDING

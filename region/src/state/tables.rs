@@ -163,26 +163,32 @@ impl Tables {
 
     /// Allocations of a job (terminal included).
     pub fn job_allocs(&self, key: &JobKey) -> Vec<Arc<Allocation>> {
+        self.job_allocs_iter(key).cloned().collect()
+    }
+
+    /// Allocations of a job, looked up as the iterator goes (a caller that stops early does
+    /// not pay for the rest).
+    pub fn job_allocs_iter<'a>(
+        &'a self,
+        key: &JobKey,
+    ) -> impl Iterator<Item = &'a Arc<Allocation>> {
         self.allocs_by_job
             .get(key)
-            .map(|ids| {
-                ids.iter()
-                    .filter_map(|id| self.allocs.get(id).cloned())
-                    .collect()
-            })
-            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|ids| ids.iter().filter_map(|id| self.allocs.get(id)))
     }
 
     /// Evaluations of a job (terminal included).
     pub fn job_evals(&self, key: &JobKey) -> Vec<Arc<Evaluation>> {
+        self.job_evals_iter(key).cloned().collect()
+    }
+
+    /// Evaluations of a job, looked up as the iterator goes.
+    pub fn job_evals_iter<'a>(&'a self, key: &JobKey) -> impl Iterator<Item = &'a Arc<Evaluation>> {
         self.evals_by_job
             .get(key)
-            .map(|ids| {
-                ids.iter()
-                    .filter_map(|id| self.evals.get(id).cloned())
-                    .collect()
-            })
-            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|ids| ids.iter().filter_map(|id| self.evals.get(id)))
     }
 }
 
