@@ -77,9 +77,26 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<(T, QueryMeta)> {
-        let req = self.with_params(self.agent.get(self.url(path)), query);
-        let resp = req.call().map_err(|e| self.transport(e))?;
+        let resp = self.call_get(path, query)?;
         self.decode(path, resp)
+    }
+
+    /// A GET, sent again once on a fresh connection when the pooled one it went out on turns out
+    /// to be closed (the server may close an idle keep-alive connection just as it is reused; a
+    /// GET is idempotent, so HTTP allows the retry).
+    fn call_get(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<ureq::http::Response<ureq::Body>> {
+        let send = || {
+            self.with_params(self.agent.get(self.url(path)), query)
+                .call()
+        };
+        match send() {
+            Err(ureq::Error::Io(_)) => send().map_err(|e| self.transport(e)),
+            other => other.map_err(|e| self.transport(e)),
+        }
     }
 
     /// `PUT path` with a JSON body.
@@ -111,8 +128,7 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<impl std::io::Read + use<>> {
-        let req = self.with_params(self.agent.get(self.url(path)), query);
-        let resp = req.call().map_err(|e| self.transport(e))?;
+        let resp = self.call_get(path, query)?;
         let status = resp.status().as_u16();
         if !(200..300).contains(&status) {
             let body = resp.into_body().read_to_string().unwrap_or_default();
@@ -196,3 +212,6 @@ impl Client {
         Ok((value, meta))
     }
 }
+
+#[cfg(test)]
+mod tests;
