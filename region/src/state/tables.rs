@@ -125,10 +125,7 @@ impl Tables {
     /// The key of `node_id`: the node table's when the node is known, so that the indexes
     /// share it.
     fn node_key(&self, node_id: &str) -> Id {
-        match self.nodes.get_key_value(node_id) {
-            Some((k, _)) => Arc::clone(k),
-            None => Arc::from(node_id),
-        }
+        key_in(&self.nodes, node_id)
     }
 
     /// Inserts or replaces a node.
@@ -139,10 +136,7 @@ impl Tables {
 
     /// Inserts or replaces an evaluation, keeping the by-job index.
     pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
-        let id: Id = match self.evals.get_key_value(eval.id.as_str()) {
-            Some((k, _)) => Arc::clone(k),
-            None => Arc::from(eval.id.as_str()),
-        };
+        let id = key_in(&self.evals, &eval.id);
         add_to(
             &mut self.evals_by_job,
             job_key(&eval.namespace, &eval.job_id),
@@ -189,6 +183,14 @@ impl Tables {
             .get(key)
             .into_iter()
             .flat_map(|ids| ids.iter().filter_map(|id| self.evals.get(id)))
+    }
+}
+
+/// The map's own key for `id` when it has one (so that indexes share it), else a new one.
+fn key_in<V: Clone>(map: &OrdMap<Id, V>, id: &str) -> Id {
+    match map.get_key_value(id) {
+        Some((k, _)) => Arc::clone(k),
+        None => Arc::from(id),
     }
 }
 
