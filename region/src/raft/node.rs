@@ -132,13 +132,20 @@ pub struct RaftNode {
     limits: BatchLimits,
 }
 
+/// sled's page cache per server.
+const SLED_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl RaftNode {
     /// Opens storage and starts Raft, sending through `transport`. A member with a
     /// data dir resumes from its snapshot and log.
     pub async fn start(config: RaftNodeConfig, transport: Arc<dyn RaftTransport>) -> Result<Self> {
+        // sled caches up to 1 GiB of pages by default, per server. Recent entries are read from
+        // the log cache in front of it (`log_cache.rs`) and older ones rarely, so a small cache
+        // keeps a busy region's servers from holding most of their log in memory twice.
+        let sled_config = sled::Config::new().cache_capacity(SLED_CACHE_BYTES);
         let db = match &config.data_dir {
-            Some(dir) => sled::open(dir.join("server").join("raft"))?,
-            None => sled::Config::new().temporary(true).open()?,
+            Some(dir) => sled_config.path(dir.join("server").join("raft")).open()?,
+            None => sled_config.temporary(true).open()?,
         };
         let log = LogStore::open(&db)?;
         let shared = Arc::new(SharedState::default());

@@ -117,7 +117,7 @@ pub(crate) fn check_group(
             // refuses changes nothing here either).
             let store = overlay.get_or_insert_with(|| StateStore::restore(snap));
             let index = store.latest_index() + 1;
-            store.apply(index, &Command::ApplyPlanResults(cmd.clone()));
+            store.apply_plan_results(index, cmd);
         }
         out.push((result, cmd));
     }

@@ -16,6 +16,7 @@ mod command;
 mod dump;
 mod error;
 mod job_status;
+mod key;
 mod placements;
 mod scheduler_state;
 mod snapshot;

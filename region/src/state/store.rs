@@ -2,7 +2,7 @@
 //! reads through [`StateStore::snapshot`].
 
 use super::apply;
-use super::command::{Command, CommandResult};
+use super::command::{Command, CommandResult, PlanResults};
 use super::snapshot::StateSnapshot;
 use super::tables::Tables;
 
@@ -23,6 +23,12 @@ impl StateStore {
     /// as in Raft).
     pub fn apply(&mut self, index: u64, cmd: &Command) -> CommandResult {
         apply::apply(&mut self.tables, index, cmd)
+    }
+
+    /// Applies a plan's accepted part as `Command::ApplyPlanResults(results)` would, without
+    /// wrapping (copying) it in a command.
+    pub fn apply_plan_results(&mut self, index: u64, results: &PlanResults) -> CommandResult {
+        apply::apply_plan_results(&mut self.tables, index, results)
     }
 
     /// A consistent, immutable view of the current state (O(1)).

@@ -16,10 +16,7 @@ use crate::structs::{Allocation, Deployment, Evaluation, Job, JobSummary, Node};
 /// `(namespace, job id)`.
 pub(crate) type JobKey = (String, String);
 
-/// An allocation, node or evaluation ID as a table key. Copy-on-write copies a whole B-tree
-/// node per insert once a snapshot shares it; with shared keys that copy bumps counts instead of
-/// allocating a string per key (it was most of a large plan's apply).
-pub(crate) type Id = Arc<str>;
+pub(crate) use super::key::Id;
 
 /// A table, for [`super::StateSnapshot::index`] (Nomad's table names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -90,20 +87,15 @@ impl Tables {
 
     /// Inserts or replaces an allocation, keeping the by-job and by-node indexes.
     pub fn put_alloc(&mut self, alloc: Arc<Allocation>) {
-        // One key shared by the table and both indexes (the existing one on a replace).
-        let id: Id = match self.allocs.get_key_value(alloc.id.as_str()) {
-            Some((k, old)) => {
-                let (k, old) = (Arc::clone(k), Arc::clone(old));
-                if !old.terminal_status() {
-                    adjust_usage(&mut self.node_usage, &old.node_id, &alloc_usage(&old), -1);
-                }
-                if old.node_id != alloc.node_id {
-                    remove_from(&mut self.allocs_by_node, &old.node_id, &old.id);
-                }
-                k
+        let id = Id::from(alloc.id.as_str());
+        if let Some(old) = self.allocs.get(alloc.id.as_str()).cloned() {
+            if !old.terminal_status() {
+                adjust_usage(&mut self.node_usage, &old.node_id, &alloc_usage(&old), -1);
             }
-            None => Arc::from(alloc.id.as_str()),
-        };
+            if old.node_id != alloc.node_id {
+                remove_from(&mut self.allocs_by_node, &old.node_id, &old.id);
+            }
+        }
         if !alloc.terminal_status() {
             adjust_usage(
                 &mut self.node_usage,
@@ -117,26 +109,22 @@ impl Tables {
             job_key(&alloc.namespace, &alloc.job_id),
             &id,
         );
-        let node_key = self.node_key(&alloc.node_id);
-        add_to(&mut self.allocs_by_node, node_key, &id);
+        add_to(
+            &mut self.allocs_by_node,
+            Id::from(alloc.node_id.as_str()),
+            &id,
+        );
         self.allocs.insert(id, alloc);
-    }
-
-    /// The key of `node_id`: the node table's when the node is known, so that the indexes
-    /// share it.
-    fn node_key(&self, node_id: &str) -> Id {
-        key_in(&self.nodes, node_id)
     }
 
     /// Inserts or replaces a node.
     pub fn put_node(&mut self, node: Arc<Node>) {
-        let key = self.node_key(&node.id);
-        self.nodes.insert(key, node);
+        self.nodes.insert(Id::from(node.id.as_str()), node);
     }
 
     /// Inserts or replaces an evaluation, keeping the by-job index.
     pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
-        let id = key_in(&self.evals, &eval.id);
+        let id = Id::from(eval.id.as_str());
         add_to(
             &mut self.evals_by_job,
             job_key(&eval.namespace, &eval.job_id),
@@ -150,7 +138,7 @@ impl Tables {
         add_to(
             &mut self.deployments_by_job,
             job_key(&d.namespace, &d.job_id),
-            &Arc::from(d.id.as_str()),
+            &Id::from(d.id.as_str()),
         );
         self.deployments.insert(d.id.clone(), d);
     }
@@ -186,14 +174,6 @@ impl Tables {
     }
 }
 
-/// The map's own key for `id` when it has one (so that indexes share it), else a new one.
-fn key_in<V: Clone>(map: &OrdMap<Id, V>, id: &str) -> Id {
-    match map.get_key_value(id) {
-        Some((k, _)) => Arc::clone(k),
-        None => Arc::from(id),
-    }
-}
-
 fn adjust_usage(map: &mut OrdMap<Id, Usage>, node_id: &str, by: &Usage, sign: i64) {
     // In place when the node has an entry: no key to make.
     if let Some(u) = map.get_mut(node_id) {
@@ -211,7 +191,7 @@ fn adjust_usage(map: &mut OrdMap<Id, Usage>, node_id: &str, by: &Usage, sign: i6
         disk: sign * by.disk,
     };
     if u != Usage::default() {
-        map.insert(Arc::from(node_id), u);
+        map.insert(Id::from(node_id), u);
     }
 }
 
@@ -221,11 +201,11 @@ fn add_to<K: Ord + Clone>(index: &mut OrdMap<K, OrdSet<Id>>, key: K, id: &Id) {
     match index.get_mut(&key) {
         Some(set) => {
             if !set.contains(id) {
-                set.insert(Arc::clone(id));
+                set.insert(id.clone());
             }
         }
         None => {
-            index.insert(key, OrdSet::unit(Arc::clone(id)));
+            index.insert(key, OrdSet::unit(id.clone()));
         }
     }
 }

@@ -594,3 +594,45 @@ fn dump_round_trips_with_secondary_indexes() {
     );
     assert_eq!(restored.dump(), dump);
 }
+
+#[test]
+fn a_transition_naming_an_unknown_allocation_changes_none_of_them() {
+    let mut s = StateStore::new();
+    let j = job("web", 1);
+    s.apply(
+        1,
+        &Command::JobRegister {
+            job: j.clone(),
+            eval: None,
+        },
+    );
+    place(&mut s, 2, &["a1"], &j);
+    let migrate = DesiredTransition {
+        migrate: Some(true),
+        ..Default::default()
+    };
+    // "a1" sorts before "zz": it would be changed first if the check came late.
+    let r = s.apply(
+        3,
+        &Command::AllocUpdateDesiredTransition {
+            allocs: [
+                ("a1".to_string(), migrate.clone()),
+                ("zz".to_string(), migrate),
+            ]
+            .into_iter()
+            .collect(),
+            evals: vec![eval("e1", "web", "pending")],
+            now: 7,
+        },
+    );
+    assert_eq!(
+        r,
+        CommandResult::Rejected(StateError::AllocNotFound("zz".into()))
+    );
+    let snap = s.snapshot();
+    let a1 = snap.alloc_by_id("a1").unwrap();
+    assert_eq!(a1.desired_transition.migrate, None);
+    assert_eq!(a1.modify_index, 2);
+    assert!(snap.eval_by_id("e1").is_none());
+    assert_eq!(snap.latest_index(), 3, "the log entry is consumed");
+}

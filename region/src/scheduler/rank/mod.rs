@@ -97,9 +97,9 @@ impl Selector {
         let property_counts = distinct_property_counts(pctx, req);
         let ask_usage = usage_of(req.ask);
         let needs_ports = has_networks(req.ask);
-        let mut ranked: Vec<Ranked> = Vec::new();
-        let mut skipped: Vec<Ranked> = Vec::new();
-        let mut metas: Vec<NodeScoreMeta> = Vec::new();
+        let mut ranked: Vec<Ranked> = Vec::with_capacity(req.limit);
+        let mut skipped: Vec<Ranked> = Vec::with_capacity(MAX_SKIP);
+        let mut metas: Vec<NodeScoreMeta> = Vec::with_capacity(req.limit + MAX_SKIP);
         let mut visited = 0;
         while visited < n && ranked.len() < req.limit {
             let node = Arc::clone(&self.nodes[(self.cursor + visited) % n]);

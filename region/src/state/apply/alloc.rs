@@ -57,13 +57,17 @@ pub(super) fn desired_transition(
     evals: &[Evaluation],
     now: i64,
 ) -> Result<CommandResult> {
+    // All checked before the first change (see `super`).
+    if let Some(id) = allocs
+        .keys()
+        .find(|id| !ctx.t.allocs.contains_key(id.as_str()))
+    {
+        return Err(StateError::AllocNotFound(id.clone()));
+    }
     for (id, t) in allocs {
-        let existing = ctx
-            .t
-            .allocs
-            .get(id.as_str())
-            .cloned()
-            .ok_or_else(|| StateError::AllocNotFound(id.clone()))?;
+        let Some(existing) = ctx.t.allocs.get(id.as_str()).cloned() else {
+            continue;
+        };
         let mut a = (*existing).clone();
         let d = &mut a.desired_transition;
         d.migrate = t.migrate.or(d.migrate);

@@ -15,8 +15,9 @@ use crate::structs::{
 use super::{Ctx, eval};
 
 pub(super) fn apply_results(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<CommandResult> {
+    check_jobs(ctx, r)?;
     stop_allocs(ctx, r);
-    upsert_allocs(ctx, r)?;
+    upsert_allocs(ctx, r);
     if let Some(d) = &r.deployment {
         upsert_deployment(ctx, d, r.now);
     }
@@ -67,11 +68,29 @@ fn stop_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) {
     }
 }
 
+/// Refuses the plan, before it changes anything, when an allocation would be stored without a
+/// job: it has none, the plan carries none and no stored version of it has one.
+fn check_jobs(ctx: &Ctx<'_>, r: &PlanResults) -> Result<()> {
+    if r.job.is_some() {
+        return Ok(());
+    }
+    for a in r.allocs_to_upsert.iter().filter(|a| a.job.is_none()) {
+        let stored = ctx.t.allocs.get(a.id.as_str());
+        if stored.is_none_or(|old| old.job.is_none()) {
+            return Err(StateError::Invalid(format!(
+                "attempting to upsert allocation {:?} without a job",
+                a.id
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Inserts placements and updates. An update keeps what the client owns (task
 /// states, and the client status unless the scheduler marks it lost/unknown); an
 /// allocation without a job gets the plan's; a replacement links its predecessor's
 /// `NextAllocation`.
-fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<()> {
+fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) {
     let plan_job = r.job.as_ref().map(|j| shared_job(ctx, j));
     for alloc in &r.allocs_to_upsert {
         let mut a = alloc.clone();
@@ -104,12 +123,10 @@ fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<()> {
         if a.job.is_none() {
             a.job = plan_job.clone();
         }
-        if a.job.is_none() {
-            return Err(StateError::Invalid(format!(
-                "attempting to upsert allocation {:?} without a job",
-                a.id
-            )));
-        }
+        debug_assert!(
+            a.job.is_some(),
+            "check_jobs let a jobless allocation through"
+        );
         a.modify_index = ctx.index;
         a.alloc_modify_index = ctx.index;
         a.modify_time = r.now;
@@ -130,7 +147,6 @@ fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<()> {
         ctx.t.put_alloc(Arc::new(a));
         ctx.t.touch(Table::Allocs, ctx.index);
     }
-    Ok(())
 }
 
 /// The plan's job, as the job table's copy when that is the same version, so that every
