@@ -1,6 +1,7 @@
 //! The `nomad` agent and CLI: everything that wires the mesh and the region together.
 
 pub mod agent;
+pub mod allocator;
 pub mod api;
 pub mod api_client;
 pub mod cli;
