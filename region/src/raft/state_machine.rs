@@ -74,11 +74,18 @@ impl StateMachine {
             match entry.payload {
                 EntryPayload::Blank => out.push(Vec::new()),
                 EntryPayload::Normal(batch) => match batch.commands() {
-                    Ok(cmds) => out.push(
-                        cmds.iter()
+                    // Owned when nothing else holds the decoded commands (a follower's entry;
+                    // the leader's are still in its log cache).
+                    Ok(cmds) => out.push(match Arc::try_unwrap(cmds) {
+                        Ok(owned) => owned
+                            .into_iter()
+                            .map(|cmd| store.apply_owned(entry.log_id.index, cmd))
+                            .collect(),
+                        Err(shared) => shared
+                            .iter()
                             .map(|cmd| store.apply(entry.log_id.index, cmd))
                             .collect(),
-                    ),
+                    }),
                     Err(e) => {
                         failed = Some(StorageIOError::new(
                             ErrorSubject::Log(entry.log_id),

@@ -264,7 +264,7 @@ fn place_all(
             }
             None => {
                 for class in metric.class_filtered.keys() {
-                    out.class_eligibility.insert(class.clone(), false);
+                    out.class_eligibility.insert(class.to_string(), false);
                 }
                 *out.queued.entry(tg.name.clone()).or_default() += 1;
                 out.failed_tg_allocs.insert(tg.name.clone(), metric);
@@ -275,7 +275,7 @@ fn place_all(
 
 fn record_classes(classes: &mut BTreeMap<String, bool>, metric: &AllocMetric, chosen: &str) {
     for class in metric.class_filtered.keys() {
-        classes.entry(class.clone()).or_insert(false);
+        classes.entry(class.to_string()).or_insert(false);
     }
     if !chosen.is_empty() {
         classes.insert(chosen.to_string(), true);

@@ -377,9 +377,9 @@ fn score_meta(m: &NodeScoreMeta) -> ScoreMeta {
         .scores
         .iter()
         .map(|(k, v)| {
-            let key = match KNOWN_SCORES.iter().position(|s| s == k) {
+            let key = match KNOWN_SCORES.iter().position(|s| *s == k) {
                 Some(i) => Scorer::Known(i as u8),
-                None => Scorer::Other(k.clone()),
+                None => Scorer::Other(k.to_string()),
             };
             (key, *v)
         })
@@ -404,11 +404,11 @@ fn node_score_meta(m: ScoreMeta) -> NodeScoreMeta {
         scores: scores
             .into_iter()
             .map(|(k, v)| {
-                let key = match k {
+                let key: std::borrow::Cow<'static, str> = match k {
                     Scorer::Known(i) => KNOWN_SCORES
                         .get(i as usize)
-                        .map_or_else(|| format!("scorer-{i}"), |s| (*s).to_string()),
-                    Scorer::Other(s) => s,
+                        .map_or_else(|| format!("scorer-{i}").into(), |s| (*s).into()),
+                    Scorer::Other(s) => s.into(),
                 };
                 (key, v)
             })

@@ -67,7 +67,7 @@ fn every_differing_field_survives() {
     m.constraint_filtered = SmallMap::from([("missing drivers".to_string(), 3)]);
     m.nodes_filtered = 3;
     if let Some(s) = m.score_meta_data.first_mut() {
-        s.scores.insert("some-new-scorer".into(), 0.25);
+        s.scores.insert("some-new-scorer".to_string(), 0.25);
     }
     if let Some(s) = m.score_meta_data.get_mut(1) {
         s.norm_score = 0.125; // not the mean of its scores

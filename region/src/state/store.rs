@@ -25,6 +25,11 @@ impl StateStore {
         apply::apply(&mut self.tables, index, cmd)
     }
 
+    /// As [`StateStore::apply`], taking the command (nothing in it is copied into the tables).
+    pub fn apply_owned(&mut self, index: u64, cmd: Command) -> CommandResult {
+        apply::apply_owned(&mut self.tables, index, cmd)
+    }
+
     /// Applies a plan's accepted part as `Command::ApplyPlanResults(results)` would, without
     /// wrapping (copying) it in a command.
     pub fn apply_plan_results(&mut self, index: u64, results: &PlanResults) -> CommandResult {

@@ -88,14 +88,6 @@ impl Tables {
     /// Inserts or replaces an allocation, keeping the by-job and by-node indexes.
     pub fn put_alloc(&mut self, alloc: Arc<Allocation>) {
         let id = Id::from(alloc.id.as_str());
-        if let Some(old) = self.allocs.get(alloc.id.as_str()).cloned() {
-            if !old.terminal_status() {
-                adjust_usage(&mut self.node_usage, &old.node_id, &alloc_usage(&old), -1);
-            }
-            if old.node_id != alloc.node_id {
-                remove_from(&mut self.allocs_by_node, &old.node_id, &old.id);
-            }
-        }
         if !alloc.terminal_status() {
             adjust_usage(
                 &mut self.node_usage,
@@ -114,7 +106,15 @@ impl Tables {
             Id::from(alloc.node_id.as_str()),
             &id,
         );
-        self.allocs.insert(id, alloc);
+        // One search of the largest table: the replaced version comes back from the insert.
+        if let Some(old) = self.allocs.insert(id, alloc.clone()) {
+            if !old.terminal_status() {
+                adjust_usage(&mut self.node_usage, &old.node_id, &alloc_usage(&old), -1);
+            }
+            if old.node_id != alloc.node_id {
+                remove_from(&mut self.allocs_by_node, &old.node_id, &old.id);
+            }
+        }
     }
 
     /// Inserts or replaces a node.
@@ -199,10 +199,9 @@ fn adjust_usage(map: &mut OrdMap<Id, Usage>, node_id: &str, by: &Usage, sign: i6
 // it): taking the set out and putting a copy back would copy the path per allocation.
 fn add_to<K: Ord + Clone>(index: &mut OrdMap<K, OrdSet<Id>>, key: K, id: &Id) {
     match index.get_mut(&key) {
+        // Inserting a present ID replaces it with an equal one: one search instead of two.
         Some(set) => {
-            if !set.contains(id) {
-                set.insert(id.clone());
-            }
+            set.insert(id.clone());
         }
         None => {
             index.insert(key, OrdSet::unit(id.clone()));

@@ -636,3 +636,43 @@ fn a_transition_naming_an_unknown_allocation_changes_none_of_them() {
     assert!(snap.eval_by_id("e1").is_none());
     assert_eq!(snap.latest_index(), 3, "the log entry is consumed");
 }
+
+#[test]
+fn a_plan_applied_owned_stores_what_a_borrowed_one_does() {
+    let j = job("web", 2);
+    let mut stores = [StateStore::new(), StateStore::new()];
+    for s in &mut stores {
+        s.apply(
+            1,
+            &Command::JobRegister {
+                job: j.clone(),
+                eval: None,
+            },
+        );
+        place(s, 2, &["a1"], &j);
+    }
+    let stored = stores[0].snapshot().job_by_id("default", "web");
+    let mut update = alloc("a1", &j, "n1");
+    update.create_index = 2;
+    let plan = PlanResults {
+        job: stored,
+        allocs_to_upsert: vec![update, alloc("a2", &j, "n2")],
+        now: 9,
+        ..Default::default()
+    };
+    let [borrowed, owned] = &mut stores;
+    let r1 = borrowed.apply(3, &Command::ApplyPlanResults(plan.clone()));
+    let r2 = owned.apply_owned(3, Command::ApplyPlanResults(plan));
+    assert_eq!(r1, r2);
+    let (a, b) = (borrowed.snapshot(), owned.snapshot());
+    for id in ["a1", "a2"] {
+        assert_eq!(a.alloc_by_id(id), b.alloc_by_id(id), "{id}");
+    }
+    assert_eq!(b.alloc_by_id("a1").unwrap().create_index, 2);
+    assert_eq!(b.alloc_by_id("a2").unwrap().create_index, 3);
+    assert_eq!(
+        a.job_summary("default", "web"),
+        b.job_summary("default", "web")
+    );
+    assert_eq!(a.node_usage("n2"), b.node_usage("n2"));
+}

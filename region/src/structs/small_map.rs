@@ -4,8 +4,11 @@
 //! filtered counts per class). A `BTreeMap` allocates a whole node for its first entry, which
 //! made those maps most of an allocation's memory at a million allocations; a sorted vector of
 //! the entries costs one small allocation. Serialized as a map, exactly as the `BTreeMap` was.
+//!
+//! Keys that are constants (the scorers' names) are held as `&'static str`: the scheduler fills a
+//! score map for every node it ranks, and followers decode one per allocation.
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -16,8 +19,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A map from strings to `V`, in key order.
 #[derive(Clone, PartialEq, Default)]
 pub struct SmallMap<V> {
-    entries: Vec<(String, V)>,
+    entries: Vec<(Key, V)>,
 }
+
+/// A key: a constant or an owned string.
+type Key = Cow<'static, str>;
 
 impl<V> SmallMap<V> {
     /// An empty map (allocates nothing).
@@ -28,7 +34,7 @@ impl<V> SmallMap<V> {
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.entries.binary_search_by(|(k, _)| (**k).cmp(key))
     }
 
     /// The value of `key`.
@@ -42,7 +48,8 @@ impl<V> SmallMap<V> {
     }
 
     /// Sets `key` to `value`, returning the value it replaced.
-    pub fn insert(&mut self, key: String, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: impl Into<Key>, value: V) -> Option<V> {
+        let key = key.into();
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
@@ -60,7 +67,8 @@ impl<V> SmallMap<V> {
         let i = match self.find(key) {
             Ok(i) => i,
             Err(i) => {
-                self.entries.insert(i, (key.to_string(), V::default()));
+                self.entries
+                    .insert(i, (Cow::Owned(key.to_string()), V::default()));
                 i
             }
         };
@@ -78,17 +86,17 @@ impl<V> SmallMap<V> {
     }
 
     /// Entries in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
-        self.entries.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.entries.iter().map(|(k, v)| (&**k, v))
     }
 
     /// Keys in order.
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.entries.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| &**k)
     }
 
     /// Values in key order.
-    pub fn values(&self) -> impl Iterator<Item = &V> {
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &V> {
         self.entries.iter().map(|(_, v)| v)
     }
 }
@@ -102,12 +110,11 @@ impl<V> std::ops::Index<&str> for SmallMap<V> {
 }
 
 impl<'a, V> IntoIterator for &'a SmallMap<V> {
-    type Item = (&'a String, &'a V);
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (String, V)>, fn(&'a (String, V)) -> Self::Item>;
+    type Item = (&'a str, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (Key, V)>, fn(&'a (Key, V)) -> Self::Item>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(k, v)| (k, v))
+        self.entries.iter().map(|(k, v)| (&**k, v))
     }
 }
 
@@ -117,8 +124,8 @@ impl<V, const N: usize> From<[(String, V); N]> for SmallMap<V> {
     }
 }
 
-impl<V> FromIterator<(String, V)> for SmallMap<V> {
-    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
+impl<K: Into<Key>, V> FromIterator<(K, V)> for SmallMap<V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut m = Self::new();
         for (k, v) in iter {
             m.insert(k, v);
@@ -177,12 +184,12 @@ mod tests {
     #[test]
     fn keeps_keys_in_order_and_replaces_duplicates() {
         let mut m = SmallMap::new();
-        assert_eq!(m.insert("b".into(), 2), None);
-        m.insert("a".into(), 1);
-        assert_eq!(m.insert("b".into(), 3), Some(2));
+        assert_eq!(m.insert("b".to_string(), 2), None);
+        m.insert("a", 1);
+        assert_eq!(m.insert("b", 3), Some(2));
         *m.get_or_default("c") += 5;
         *m.get_or_default("a") += 1;
-        assert_eq!(m.keys().cloned().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(m["a"], 2);
         assert_eq!(m.get("b"), Some(&3));
         assert_eq!(m.get("z"), None);
@@ -193,7 +200,7 @@ mod tests {
     fn serializes_as_the_btreemap_did() {
         let m: SmallMap<f64> = SmallMap::from([("z".into(), 0.5), ("binpack".into(), 0.25)]);
         let b: std::collections::BTreeMap<String, f64> =
-            m.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            m.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
             serde_json::to_string(&b).unwrap()

@@ -99,7 +99,9 @@ impl Selector {
         let needs_ports = has_networks(req.ask);
         let mut ranked: Vec<Ranked> = Vec::with_capacity(req.limit);
         let mut skipped: Vec<Ranked> = Vec::with_capacity(MAX_SKIP);
-        let mut metas: Vec<NodeScoreMeta> = Vec::with_capacity(req.limit + MAX_SKIP);
+        // Node, scores and final score of each ranked node; only the best become metadata.
+        let mut metas: Vec<(Arc<Node>, SmallMap<f64>, f64)> =
+            Vec::with_capacity(req.limit + MAX_SKIP);
         let mut visited = 0;
         while visited < n && ranked.len() < req.limit {
             let node = Arc::clone(&self.nodes[(self.cursor + visited) % n]);
@@ -166,8 +168,8 @@ impl Selector {
                 }
                 resources = Some(res);
             }
-            let (score, meta) = score_node(&node, &used, &capacity, same_group, req);
-            metas.push(meta);
+            let (score, scores) = score_node(&node, &used, &capacity, same_group, req);
+            metas.push((Arc::clone(&node), scores, score));
             let sel = Ranked {
                 node,
                 resources,
@@ -184,9 +186,16 @@ impl Selector {
         while ranked.len() < req.limit && !skipped.is_empty() {
             ranked.push(skipped.remove(0));
         }
-        metas.sort_by(|a, b| b.norm_score.total_cmp(&a.norm_score));
+        metas.sort_by(|a, b| b.2.total_cmp(&a.2));
         metas.truncate(MAX_SCORE_META);
-        metric.score_meta_data = metas;
+        metric.score_meta_data = metas
+            .into_iter()
+            .map(|(node, scores, norm_score)| NodeScoreMeta {
+                node_id: node.id.clone(),
+                scores,
+                norm_score,
+            })
+            .collect();
         let best = ranked
             .into_iter()
             .reduce(|best, s| if s.score > best.score { s } else { best })?;
@@ -215,28 +224,16 @@ fn score_node(
     capacity: &Usage,
     same_group: usize,
     req: &SelectRequest<'_>,
-) -> (f64, NodeScoreMeta) {
+) -> (f64, SmallMap<f64>) {
     let mut scores = SmallMap::new();
-    scores.insert(
-        SCORE_BINPACK.to_string(),
-        fit_score(used, capacity, req.algorithm),
-    );
+    scores.insert(SCORE_BINPACK, fit_score(used, capacity, req.algorithm));
     if let Some(p) = anti_affinity(same_group, req.tg.desired_count()) {
-        scores.insert(SCORE_JOB_ANTI_AFFINITY.to_string(), p);
+        scores.insert(SCORE_JOB_ANTI_AFFINITY, p);
     }
     if req.penalty_node == Some(node.id.as_str()) {
-        scores.insert(SCORE_RESCHEDULE_PENALTY.to_string(), -1.0);
+        scores.insert(SCORE_RESCHEDULE_PENALTY, -1.0);
     }
-    let values: Vec<f64> = scores.values().copied().collect();
-    let norm = final_score(&values);
-    (
-        norm,
-        NodeScoreMeta {
-            node_id: node.id.clone(),
-            scores,
-            norm_score: norm,
-        },
-    )
+    (final_score(scores.values()), scores)
 }
 
 /// For each `distinct_property` constraint, how many proposed allocations (of the

@@ -48,11 +48,12 @@ pub fn anti_affinity(collisions: usize, desired: i32) -> Option<f64> {
 }
 
 /// Mean of the sub-scores.
-pub fn final_score(scores: &[f64]) -> f64 {
-    if scores.is_empty() {
+pub fn final_score<'a>(scores: impl ExactSizeIterator<Item = &'a f64>) -> f64 {
+    let n = scores.len();
+    if n == 0 {
         0.0
     } else {
-        scores.iter().sum::<f64>() / scores.len() as f64
+        scores.sum::<f64>() / n as f64
     }
 }
 
@@ -94,7 +95,7 @@ mod tests {
     fn anti_affinity_and_mean() {
         assert_eq!(anti_affinity(0, 3), None);
         assert_eq!(anti_affinity(1, 4), Some(-0.5));
-        assert_eq!(final_score(&[0.5, -0.5, 1.0]), 1.0 / 3.0);
-        assert_eq!(final_score(&[]), 0.0);
+        assert_eq!(final_score([0.5, -0.5, 1.0].iter()), 1.0 / 3.0);
+        assert_eq!(final_score([].iter()), 0.0);
     }
 }

@@ -34,6 +34,15 @@ pub(super) fn apply(tables: &mut Tables, index: u64, cmd: &Command) -> CommandRe
     run(tables, index, |ctx| dispatch(ctx, cmd))
 }
 
+/// As [`apply`], taking the command: a plan's allocations move into the tables instead of
+/// being copied.
+pub(super) fn apply_owned(tables: &mut Tables, index: u64, cmd: Command) -> CommandResult {
+    match cmd {
+        Command::ApplyPlanResults(r) => run(tables, index, |ctx| plan::apply_results_owned(ctx, r)),
+        other => apply(tables, index, &other),
+    }
+}
+
 /// `ApplyPlanResults` without a `Command` around it (the plan applier's overlay, which would
 /// otherwise copy the whole plan to wrap it).
 pub(super) fn apply_plan_results(

@@ -9,15 +9,31 @@ use crate::state::job_status;
 use crate::state::tables::{Table, job_key};
 use crate::structs::{
     ALLOC_CLIENT_STATUS_LOST, ALLOC_CLIENT_STATUS_PENDING, ALLOC_CLIENT_STATUS_UNKNOWN,
-    ALLOC_DESIRED_STATUS_STOP, Deployment, Job,
+    ALLOC_DESIRED_STATUS_STOP, Allocation, Deployment, Job,
 };
 
 use super::{Ctx, eval};
 
 pub(super) fn apply_results(ctx: &mut Ctx<'_>, r: &PlanResults) -> Result<CommandResult> {
     check_jobs(ctx, r)?;
+    apply_checked(ctx, r, r.allocs_to_upsert.iter().cloned())
+}
+
+/// As [`apply_results`], moving the allocations into the tables instead of copying them (a
+/// follower's freshly decoded entry).
+pub(super) fn apply_results_owned(ctx: &mut Ctx<'_>, mut r: PlanResults) -> Result<CommandResult> {
+    check_jobs(ctx, &r)?;
+    let allocs = std::mem::take(&mut r.allocs_to_upsert);
+    apply_checked(ctx, &r, allocs.into_iter())
+}
+
+fn apply_checked(
+    ctx: &mut Ctx<'_>,
+    r: &PlanResults,
+    allocs: impl Iterator<Item = Allocation>,
+) -> Result<CommandResult> {
     stop_allocs(ctx, r);
-    upsert_allocs(ctx, r);
+    upsert_allocs(ctx, r, allocs);
     if let Some(d) = &r.deployment {
         upsert_deployment(ctx, d, r.now);
     }
@@ -90,10 +106,9 @@ fn check_jobs(ctx: &Ctx<'_>, r: &PlanResults) -> Result<()> {
 /// states, and the client status unless the scheduler marks it lost/unknown); an
 /// allocation without a job gets the plan's; a replacement links its predecessor's
 /// `NextAllocation`.
-fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults) {
+fn upsert_allocs(ctx: &mut Ctx<'_>, r: &PlanResults, allocs: impl Iterator<Item = Allocation>) {
     let plan_job = r.job.as_ref().map(|j| shared_job(ctx, j));
-    for alloc in &r.allocs_to_upsert {
-        let mut a = alloc.clone();
+    for mut a in allocs {
         let existing = ctx.t.allocs.get(a.id.as_str()).cloned();
         match &existing {
             Some(old) => {
