@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::cluster_support::{AgentProc, ids, pids_running, wait_for};
+use super::cluster_support::{AgentProc, ids, kill_orphans, pids_running, wait_for};
 use super::dev_agent::both;
 
 const SERVER: &str = "server {\n  enabled = true\n  bootstrap_expect = 1\n}\n";
@@ -189,18 +189,13 @@ fn node_ids(agent: &AgentProc) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// Kills the tasks carrying these markers that a stopped client left running (each task leads its own
-/// process group).
+/// Kills the tasks carrying these markers that a stopped client left running, with their executors.
 struct Orphans(&'static [&'static str]);
 
 impl Drop for Orphans {
     fn drop(&mut self) {
         for marker in self.0 {
-            for pid in pids_running(Path::new(marker)) {
-                let _ = std::process::Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{pid}")])
-                    .status();
-            }
+            kill_orphans(marker);
         }
     }
 }

@@ -227,6 +227,30 @@ pub fn ids(list: &Value, field: &str) -> Vec<String> {
     out
 }
 
+/// SIGKILLs the process groups of the processes whose arguments include `marker`: tasks a killed
+/// client left running. A raw_exec task shares its executor's group (the executor leads it), so the
+/// group to kill is read from `/proc`, not assumed to be the task's own.
+pub fn kill_orphans(marker: &str) {
+    for pid in pids_running(Path::new(marker)) {
+        let group = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| {
+                // `pid (comm) state ppid pgrp ...`; comm may hold spaces, so split after it.
+                let rest = &stat[stat.rfind(')')? + 1..];
+                rest.split_whitespace().nth(2)?.parse::<u32>().ok()
+            });
+        let mut targets = vec![pid.to_string()];
+        if let Some(g) = group.filter(|g| *g > 1) {
+            targets.push(format!("-{g}"));
+        }
+        let _ = std::process::Command::new("kill")
+            .arg("-KILL")
+            .arg("--")
+            .args(&targets)
+            .status();
+    }
+}
+
 /// PIDs of the processes with `marker` as one of their arguments (the tests' tasks carry a unique marker,
 /// so that they can be counted on the host).
 pub fn pids_running(marker: &Path) -> Vec<u32> {

@@ -61,12 +61,7 @@ struct Orphans;
 
 impl Drop for Orphans {
     fn drop(&mut self) {
-        let marker = marker();
-        for pid in super::cluster_support::pids_running(std::path::Path::new(&marker)) {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .status();
-        }
+        super::cluster_support::kill_orphans(&marker());
     }
 }
 

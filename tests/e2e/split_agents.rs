@@ -5,13 +5,12 @@
 //! itself); once the client is gone the server says there is no path to the node, at once.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::cluster_support::{AgentProc, pids_running, wait_for};
+use super::cluster_support::{AgentProc, kill_orphans, wait_for};
 use super::dev_agent::{PATIENCE, both};
 use super::support::NOMAD;
 
@@ -49,11 +48,7 @@ struct Orphans;
 
 impl Drop for Orphans {
     fn drop(&mut self) {
-        for pid in pids_running(Path::new(MARKER)) {
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .status();
-        }
+        kill_orphans(MARKER);
     }
 }
 
