@@ -1,5 +1,5 @@
-//! Behaviour tests of the state store: indexes, versions, summaries, job status,
-//! snapshots and atomicity, driven only through `apply`.
+//! Behaviour tests of the state store: indexes, versions, summaries, job status, driven only
+//! through `apply`; snapshots and in-place application in the files beside this one.
 
 use std::collections::BTreeMap;
 
@@ -43,6 +43,16 @@ fn alloc(id: &str, job: &Job, node: &str) -> Allocation {
         desired_status: ALLOC_DESIRED_STATUS_RUN.into(),
         ..Default::default()
     }
+}
+
+fn register(s: &mut StateStore, index: u64, job: &Job) {
+    s.apply(
+        index,
+        &Command::JobRegister {
+            job: job.clone(),
+            eval: None,
+        },
+    );
 }
 
 fn place(s: &mut StateStore, index: u64, ids: &[&str], job: &Job) {
@@ -312,64 +322,6 @@ fn stop_and_purge() {
 }
 
 #[test]
-fn snapshots_do_not_see_later_writes() {
-    let mut s = StateStore::new();
-    s.apply(
-        1,
-        &Command::JobRegister {
-            job: job("a", 1),
-            eval: None,
-        },
-    );
-    let before = s.snapshot();
-    s.apply(
-        2,
-        &Command::JobRegister {
-            job: job("b", 1),
-            eval: None,
-        },
-    );
-    assert_eq!(before.jobs().len(), 1);
-    assert_eq!(s.snapshot().jobs().len(), 2);
-    let restored = StateStore::restore(&before);
-    assert_eq!(restored.latest_index(), 1);
-}
-
-#[test]
-fn a_refused_command_changes_nothing() {
-    let mut s = StateStore::new();
-    let j = job("web", 1);
-    s.apply(
-        1,
-        &Command::JobRegister {
-            job: j.clone(),
-            eval: None,
-        },
-    );
-    // Second allocation has no job and the plan carries none: the whole command fails.
-    let good = alloc("a1", &j, "n1");
-    let mut jobless = alloc("a2", &j, "n1");
-    jobless.job = None;
-    let mut with_job = good.clone();
-    with_job.job = Some(std::sync::Arc::new(j.clone()));
-    let r = s.apply(
-        2,
-        &Command::ApplyPlanResults(PlanResults {
-            allocs_to_upsert: vec![with_job, jobless],
-            ..Default::default()
-        }),
-    );
-    assert!(matches!(r, CommandResult::Rejected(StateError::Invalid(_))));
-    let snap = s.snapshot();
-    assert!(snap.alloc_by_id("a1").is_none());
-    assert_eq!(
-        snap.job_summary("default", "web").unwrap().summary["web"].starting,
-        0
-    );
-    assert_eq!(snap.latest_index(), 2, "the log entry is consumed");
-}
-
-#[test]
 fn successful_eval_cancels_blocked_ones() {
     let mut s = StateStore::new();
     s.apply(
@@ -401,13 +353,7 @@ fn successful_eval_cancels_blocked_ones() {
 fn replacement_links_previous_allocation_and_keeps_client_fields() {
     let mut s = StateStore::new();
     let j = job("web", 1);
-    s.apply(
-        1,
-        &Command::JobRegister {
-            job: j.clone(),
-            eval: None,
-        },
-    );
+    register(&mut s, 1, &j);
     place(&mut s, 2, &["a1"], &j);
     client(&mut s, 3, "a1", ALLOC_CLIENT_STATUS_FAILED);
     let mut next = alloc("a2", &j, "n1");
@@ -539,140 +485,5 @@ fn prefix_lookups() {
     assert_eq!(snap.evals_by_job("default", "web").len(), 2);
 }
 
-#[test]
-fn commands_round_trip_through_serde() {
-    let cmd = Command::JobRegister {
-        job: job("web", 1),
-        eval: Some(eval("e", "web", "pending")),
-    };
-    let bytes = serde_json::to_vec(&cmd).unwrap();
-    let back: Command = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(back, cmd);
-    assert_eq!(back.evals().len(), 1);
-    assert_eq!(back.name(), "JobRegister");
-}
-
-#[test]
-fn dump_round_trips_with_secondary_indexes() {
-    let mut s = StateStore::new();
-    let j = job("web", 2);
-    s.apply(
-        1,
-        &Command::JobRegister {
-            job: j.clone(),
-            eval: Some(eval("e1", "web", "pending")),
-        },
-    );
-    s.apply(
-        2,
-        &Command::JobRegister {
-            job: job("web", 3),
-            eval: None,
-        },
-    );
-    place(&mut s, 3, &["a1", "a2"], &j);
-    let snap = s.snapshot();
-    let dump = snap.dump();
-    let json = serde_json::to_string(&dump).unwrap();
-    let back: StateDump = serde_json::from_str(&json).unwrap();
-    assert_eq!(back, dump);
-    let restored = StateStore::from_dump(back).snapshot();
-    assert_eq!(restored.latest_index(), 3);
-    assert_eq!(restored.index(Table::Allocs), snap.index(Table::Allocs));
-    assert_eq!(restored.allocs_by_node("n1").len(), 2);
-    assert_eq!(restored.allocs_by_job("default", "web", true).len(), 2);
-    assert_eq!(restored.evals_by_job("default", "web").len(), 1);
-    let versions: Vec<u64> = restored
-        .job_versions("default", "web")
-        .iter()
-        .map(|j| j.version)
-        .collect();
-    assert_eq!(versions, vec![1, 0]);
-    assert_eq!(
-        restored.job_summary("default", "web"),
-        snap.job_summary("default", "web")
-    );
-    assert_eq!(restored.dump(), dump);
-}
-
-#[test]
-fn a_transition_naming_an_unknown_allocation_changes_none_of_them() {
-    let mut s = StateStore::new();
-    let j = job("web", 1);
-    s.apply(
-        1,
-        &Command::JobRegister {
-            job: j.clone(),
-            eval: None,
-        },
-    );
-    place(&mut s, 2, &["a1"], &j);
-    let migrate = DesiredTransition {
-        migrate: Some(true),
-        ..Default::default()
-    };
-    // "a1" sorts before "zz": it would be changed first if the check came late.
-    let r = s.apply(
-        3,
-        &Command::AllocUpdateDesiredTransition {
-            allocs: [
-                ("a1".to_string(), migrate.clone()),
-                ("zz".to_string(), migrate),
-            ]
-            .into_iter()
-            .collect(),
-            evals: vec![eval("e1", "web", "pending")],
-            now: 7,
-        },
-    );
-    assert_eq!(
-        r,
-        CommandResult::Rejected(StateError::AllocNotFound("zz".into()))
-    );
-    let snap = s.snapshot();
-    let a1 = snap.alloc_by_id("a1").unwrap();
-    assert_eq!(a1.desired_transition.migrate, None);
-    assert_eq!(a1.modify_index, 2);
-    assert!(snap.eval_by_id("e1").is_none());
-    assert_eq!(snap.latest_index(), 3, "the log entry is consumed");
-}
-
-#[test]
-fn a_plan_applied_owned_stores_what_a_borrowed_one_does() {
-    let j = job("web", 2);
-    let mut stores = [StateStore::new(), StateStore::new()];
-    for s in &mut stores {
-        s.apply(
-            1,
-            &Command::JobRegister {
-                job: j.clone(),
-                eval: None,
-            },
-        );
-        place(s, 2, &["a1"], &j);
-    }
-    let stored = stores[0].snapshot().job_by_id("default", "web");
-    let mut update = alloc("a1", &j, "n1");
-    update.create_index = 2;
-    let plan = PlanResults {
-        job: stored,
-        allocs_to_upsert: vec![update, alloc("a2", &j, "n2")],
-        now: 9,
-        ..Default::default()
-    };
-    let [borrowed, owned] = &mut stores;
-    let r1 = borrowed.apply(3, &Command::ApplyPlanResults(plan.clone()));
-    let r2 = owned.apply_owned(3, Command::ApplyPlanResults(plan));
-    assert_eq!(r1, r2);
-    let (a, b) = (borrowed.snapshot(), owned.snapshot());
-    for id in ["a1", "a2"] {
-        assert_eq!(a.alloc_by_id(id), b.alloc_by_id(id), "{id}");
-    }
-    assert_eq!(b.alloc_by_id("a1").unwrap().create_index, 2);
-    assert_eq!(b.alloc_by_id("a2").unwrap().create_index, 3);
-    assert_eq!(
-        a.job_summary("default", "web"),
-        b.job_summary("default", "web")
-    );
-    assert_eq!(a.node_usage("n2"), b.node_usage("n2"));
-}
+mod in_place;
+mod snapshots;
