@@ -128,17 +128,22 @@ extern "C" fn choose_at_start(
         libmimalloc_sys::mi_option_set(MI_OPTION_EAGER_COMMIT, 0);
         libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
     }
-    if argc < 2 || argv.is_null() {
+    if argv.is_null() {
         return;
     }
-    // SAFETY: glibc passes the process's argc/argv; argv[1] exists when argc >= 2.
-    let first = unsafe { *argv.add(1) };
-    if first.is_null() {
-        return;
+    // The program and its subcommand are all the rule looks at.
+    let n = usize::try_from(argc).unwrap_or(0).min(2);
+    let mut args: [&[u8]; 2] = [b"", b""];
+    for (i, slot) in args.iter_mut().enumerate().take(n) {
+        // SAFETY: glibc passes the process's argc/argv; argv[i] exists for i < argc.
+        let arg = unsafe { *argv.add(i) };
+        if arg.is_null() {
+            return;
+        }
+        // SAFETY: a NUL-terminated argument string.
+        *slot = unsafe { CStr::from_ptr(arg) }.to_bytes();
     }
-    // SAFETY: a NUL-terminated argument string.
-    let first = unsafe { CStr::from_ptr(first) }.to_bytes();
-    if is_executor_args(&[b"", first]) {
+    if is_executor_args(&args[..n]) {
         use_system();
     }
 }

@@ -5,7 +5,8 @@ use nomad::client::drivers::executor;
 
 fn main() -> std::process::ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if args.get(1).is_some_and(|a| a == executor::SUBCOMMAND) {
+    let head: Vec<&[u8]> = args.iter().take(2).map(|a| a.as_encoded_bytes()).collect();
+    if nomad::allocator::is_executor_args(&head) {
         // Already chosen before `main` (`allocator.rs`); again here in case that did not run.
         nomad::allocator::use_system();
         return executor::main(&args[2..]);
